@@ -12,7 +12,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from custrel.data._columns import TransactionColumns
-from custrel.data._kernel import customer_days, day_number, encode, group_starts, occasion_mask
+from custrel.data._kernel import (
+    customer_days,
+    day_number,
+    encode,
+    group_ends,
+    group_starts,
+    occasion_mask,
+)
 from custrel.data._summary import _as_timestamp, _summary_frame
 from custrel.data._time import Period, TimeUnit
 from custrel.data._transactions import read_transactions
@@ -405,7 +412,7 @@ def _build(
     occ = occasion_mask(cd.net, zero_net)
     oc, od, onet = cd.cust[occ], cd.day[occ], cd.net[occ]
     starts = group_starts(oc)
-    ends = np.append(starts[1:], oc.size) - 1
+    ends = group_ends(starts, oc.size)
     who = oc[starts]
     n_occ = np.zeros(n, dtype=np.int64)
     n_occ[who] = ends - starts + 1

@@ -122,6 +122,13 @@ def occasion_mask(net: FloatArray, zero_net: Literal["occasion", "not_occasion"]
     return net >= 0 if zero_net == "occasion" else net > 0
 
 
+def group_ends(starts: IntArray, size: int) -> IntArray:
+    """Inclusive end offsets of the runs that start at ``starts`` in an array of length ``size``."""
+    if starts.size == 0:
+        return np.empty(0, dtype=np.int64)
+    return np.append(starts[1:], size) - 1
+
+
 def group_starts(sorted_codes: IntArray) -> IntArray:
     """Start offsets of runs of equal values in a sorted code array."""
     if sorted_codes.size == 0:

@@ -16,6 +16,7 @@ from custrel.data._kernel import (
     customer_days,
     day_number,
     encode,
+    group_ends,
     group_starts,
     occasion_mask,
 )
@@ -122,7 +123,7 @@ def _summary_frame(
     occ = occasion_mask(cd.net, zero_net)
     oc, od, onet = cd.cust[occ], cd.day[occ], cd.net[occ]
     starts = group_starts(oc)
-    ends = np.append(starts[1:], oc.size) - 1
+    ends = group_ends(starts, oc.size)
     cust = oc[starts]
     n_occ = ends - starts + 1
     first = od[starts]
