@@ -13,15 +13,16 @@ import pandas as pd
 
 from custrel.data._columns import TransactionColumns
 from custrel.data._kernel import (
-    customer_days,
+    CustomerDays,
+    CustomerIds,
     day_number,
-    encode,
     group_ends,
     group_starts,
     occasion_mask,
+    rows_to_customer_days,
 )
 from custrel.data._time import Period, TimeUnit
-from custrel.data._transactions import read_transactions
+from custrel.data._transactions import validated_columns
 from custrel.data._validate import examples
 from custrel.errors import DataValidationError, DataWarning
 
@@ -98,42 +99,85 @@ def _as_timestamp(value: object, name: str) -> pd.Timestamp:
     return ts.normalize()
 
 
-def _prepare(transactions: pd.DataFrame | str | Path, columns: TransactionColumns) -> pd.DataFrame:
-    return read_transactions(transactions, columns=columns)
+def _prepare(
+    transactions: pd.DataFrame | str | Path, columns: TransactionColumns
+) -> dict[str, pd.Series]:
+    return validated_columns(transactions, columns, floor_dates=False)
 
 
-def _summary_frame(
-    tx: pd.DataFrame,
-    *,
-    unit: TimeUnit,
-    end_day: int,
-    zero_net: ZeroNet,
-) -> tuple[pd.DataFrame, Exclusions, np.ndarray, pd.Index]:
-    """Summary of rows with day <= end_day; returns the frame, exclusions, kept codes, uniques."""
-    enc = encode(tx)
-    keep_rows = enc.days <= end_day
-    n_after = int(keep_rows.size - keep_rows.sum())
-    codes, days, amounts = enc.codes, enc.days, enc.amounts
-    if n_after:
-        codes, days, amounts = codes[keep_rows], days[keep_rows], amounts[keep_rows]
-    n_all = len(enc.customers)
-    total = np.bincount(codes, weights=amounts, minlength=n_all)
-    has_rows = np.bincount(codes, minlength=n_all) > 0
-    cd = customer_days(codes, days, amounts)
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Integer day numbers (days since 1970-01-01, floored) of a tz-naive datetime Series."""
+    values = dates.to_numpy()
+    days = values.astype("datetime64[D]").view(np.int64)
+    return days.copy() if np.may_share_memory(days, values) else days
+
+
+@attrs.frozen(eq=False)
+class _CustomerRuns:
+    """Per-customer reductions of customer-days (one entry per customer with rows)."""
+
+    codes: np.ndarray  # sorted customer codes
+    total: np.ndarray  # net amount of all rows
+    has_occasion: np.ndarray  # bool
+    n_occasions: np.ndarray
+    first: np.ndarray  # first occasion day (valid where has_occasion)
+    last: np.ndarray
+    repeat_sum: np.ndarray  # net amount of the repeat occasions
+
+
+def _customer_runs(cd: CustomerDays, zero_net: ZeroNet) -> _CustomerRuns:
+    cs = group_starts(cd.cust)
+    m = cd.cust.size
+    total = np.add.reduceat(cd.net, cs) if m else np.empty(0)
     occ = occasion_mask(cd.net, zero_net)
+    if occ.all():
+        ends = group_ends(cs, m)
+        n_occ = ends - cs + 1
+        return _CustomerRuns(
+            codes=cd.cust[cs],
+            total=total,
+            has_occasion=np.ones(cs.size, dtype=bool),
+            n_occasions=n_occ,
+            first=cd.day[cs],
+            last=cd.day[ends],
+            repeat_sum=total - cd.net[cs],
+        )
+    n_occ = np.add.reduceat(occ.astype(np.int64), cs) if m else np.empty(0, np.int64)
+    has = n_occ > 0
     oc, od, onet = cd.cust[occ], cd.day[occ], cd.net[occ]
-    starts = group_starts(oc)
-    ends = group_ends(starts, oc.size)
-    cust = oc[starts]
-    n_occ = ends - starts + 1
-    first = od[starts]
-    last = od[ends]
-    rep = onet.copy()
-    rep[starts] = 0.0
-    rep_sum = np.add.reduceat(rep, starts) if starts.size else np.empty(0)
+    os_ = group_starts(oc)
+    oe = group_ends(os_, oc.size)
+    first = np.zeros(cs.size, dtype=np.int64)
+    last = np.zeros(cs.size, dtype=np.int64)
+    rep = np.zeros(cs.size)
+    first[has] = od[os_]
+    last[has] = od[oe]
+    if os_.size:
+        rep[has] = np.add.reduceat(onet, os_) - onet[os_]
+    return _CustomerRuns(
+        codes=cd.cust[cs],
+        total=total,
+        has_occasion=has,
+        n_occasions=n_occ,
+        first=first,
+        last=last,
+        repeat_sum=rep,
+    )
+
+
+def _frame(
+    runs: _CustomerRuns, to_ids: CustomerIds, *, unit: TimeUnit, end_day: int
+) -> pd.DataFrame:
+    has = runs.has_occasion
+    everyone = bool(has.all())
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return a if everyone else a[has]
+
+    first, last, n_occ = pick(runs.first), pick(runs.last), pick(runs.n_occasions)
     freq = n_occ - 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(freq > 0, rep_sum / np.maximum(freq, 1), 0.0)
+        monetary = np.where(freq > 0, pick(runs.repeat_sum) / np.maximum(freq, 1), 0.0)
     epoch = np.datetime64("1970-01-01", "D")
     summary = pd.DataFrame(
         {
@@ -144,20 +188,45 @@ def _summary_frame(
             "first_purchase": (epoch + first).astype("datetime64[ns]"),
             "last_purchase": (epoch + last).astype("datetime64[ns]"),
             "n_occasions": n_occ.astype(np.int64),
-            "total_amount": total[cust],
+            "total_amount": pick(runs.total),
         },
-        index=enc.customers[cust],
+        index=to_ids(pick(runs.codes)),
     )
     summary.index.name = "customer_id"
-    no_occ = has_rows.copy()
-    no_occ[cust] = False
-    n_no_occ = int(no_occ.sum())
+    return summary
+
+
+def _no_occasion(runs: _CustomerRuns, to_ids: CustomerIds) -> tuple[int, tuple[object, ...]]:
+    missing = ~runs.has_occasion
+    n = int(missing.sum())
+    return n, (tuple(to_ids(runs.codes[missing][:5])) if n else ())
+
+
+def _summary_frame(
+    tx: pd.DataFrame | dict[str, pd.Series],
+    *,
+    unit: TimeUnit,
+    end_day: int,
+    zero_net: ZeroNet,
+) -> tuple[pd.DataFrame, Exclusions, np.ndarray, CustomerIds]:
+    """Summary of the rows dated on or before ``end_day``, and what it excluded.
+
+    ``tx`` holds canonical, validated columns: a normalised frame from
+    :func:`read_transactions` or the dict of :func:`validated_columns`. Also
+    returns the internal customer codes of the summary rows and their id map.
+    """
+    days = _day_numbers(tx["date"])
+    amounts = tx["amount"].to_numpy(dtype=np.float64)
+    cd, to_ids, n_after = rows_to_customer_days(tx["customer_id"], days, amounts, end_day=end_day)
+    runs = _customer_runs(cd, zero_net)
+    summary = _frame(runs, to_ids, unit=unit, end_day=end_day)
+    n_no_occ, ex = _no_occasion(runs, to_ids)
     excl = Exclusions(
         rows={ROWS_AFTER_END: n_after} if n_after else {},
         customers={NO_OCCASION: n_no_occ} if n_no_occ else {},
-        examples={NO_OCCASION: tuple(enc.customers[no_occ][:5])} if n_no_occ else {},
+        examples={NO_OCCASION: ex} if n_no_occ else {},
     )
-    return summary, excl, cust, enc.customers
+    return summary, excl, runs.codes[runs.has_occasion], to_ids
 
 
 def summarize_report(
@@ -185,7 +254,7 @@ def summarize_report(
     """
     unit = TimeUnit.parse(period)
     tx = _prepare(transactions, columns)
-    dmin, dmax = tx["date"].min(), tx["date"].max()
+    dmin, dmax = tx["date"].min().normalize(), tx["date"].max().normalize()
     end = dmax if observation_end is None else _as_timestamp(observation_end, "observation_end")
     if end < dmin:
         msg = (
@@ -348,7 +417,7 @@ def calibration_holdout(
     """
     unit = TimeUnit.parse(period)
     tx = _prepare(transactions, columns)
-    dmin, dmax = tx["date"].min(), tx["date"].max()
+    dmin, dmax = tx["date"].min().normalize(), tx["date"].max().normalize()
     cal = _as_timestamp(calibration_end, "calibration_end")
     end = dmax if observation_end is None else _as_timestamp(observation_end, "observation_end")
     if not dmin <= cal < dmax:
@@ -361,43 +430,49 @@ def calibration_holdout(
         msg = f"calibration_end {cal.date()} must be before observation_end {end.date()}."
         raise DataValidationError(msg)
     cal_day, end_day = day_number(cal), day_number(end)
-    summary, excl, cust, customers = _summary_frame(
-        tx, unit=unit, end_day=cal_day, zero_net=zero_net
+    days = _day_numbers(tx["date"])
+    amounts = tx["amount"].to_numpy(dtype=np.float64)
+    cd, to_ids, n_after = rows_to_customer_days(tx["customer_id"], days, amounts, end_day=end_day)
+    in_cal = cd.day <= cal_day
+    cal_runs = _customer_runs(
+        CustomerDays(cust=cd.cust[in_cal], day=cd.day[in_cal], net=cd.net[in_cal]), zero_net
     )
-    enc = encode(tx)
-    # holdout rows of calibration customers
-    in_cal_customer = np.zeros(len(customers), dtype=bool)
-    in_cal_customer[cust] = True
-    # encode() factorises the same column the same way, so codes agree with `customers`
-    hold = (enc.days > cal_day) & (enc.days <= end_day)
-    n_after = int((enc.days > end_day).sum())
-    cd = customer_days(enc.codes[hold], enc.days[hold], enc.amounts[hold])
-    occ = occasion_mask(cd.net, zero_net)
-    n_all = len(customers)
-    n_hold = np.bincount(cd.cust[occ], minlength=n_all)
-    s_hold = np.bincount(cd.cust[occ], weights=cd.net[occ], minlength=n_all)
-    newcomers = np.zeros(n_all, dtype=bool)
-    newcomers[cd.cust[occ]] = True
-    newcomers &= ~in_cal_customer
-    # customers with only returns in calibration are not newcomers even if they buy later
-    pre = np.zeros(n_all, dtype=bool)
-    pre[enc.codes[enc.days <= cal_day]] = True
-    newcomers &= ~pre
-    fh = n_hold[cust]
-    summary["frequency_holdout"] = fh.astype(np.int64)
+    summary = _frame(cal_runs, to_ids, unit=unit, end_day=cal_day)
+    n_no_occ, ex = _no_occasion(cal_runs, to_ids)
+    # holdout occasions per customer, matched to the calibration customers by code
+    hold = ~in_cal & occasion_mask(cd.net, zero_net)
+    h_cust, h_net = cd.cust[hold], cd.net[hold]
+    hs = group_starts(h_cust)
+    h_codes = h_cust[hs]
+    h_count = np.diff(np.append(hs, h_cust.size))
+    h_sum = np.add.reduceat(h_net, hs) if hs.size else np.empty(0)
+    s_codes = cal_runs.codes[cal_runs.has_occasion]
+    fh = np.zeros(s_codes.size, dtype=np.int64)
+    sh = np.zeros(s_codes.size)
+    if h_codes.size and s_codes.size:
+        pos = np.minimum(np.searchsorted(s_codes, h_codes), s_codes.size - 1)
+        hit = s_codes[pos] == h_codes
+        fh[pos[hit]] = h_count[hit]
+        sh[pos[hit]] = h_sum[hit]
+    summary["frequency_holdout"] = fh
     with np.errstate(invalid="ignore", divide="ignore"):
-        summary["monetary_value_holdout"] = np.where(fh > 0, s_hold[cust] / np.maximum(fh, 1), 0.0)
+        summary["monetary_value_holdout"] = np.where(fh > 0, sh / np.maximum(fh, 1), 0.0)
     summary["duration_holdout"] = (end_day - cal_day) / unit.days
-    rows = dict(excl.rows)
-    rows.pop(ROWS_AFTER_END, None)
-    if n_after:
-        rows[ROWS_AFTER_END] = n_after
-    customers_x = dict(excl.customers)
-    examples_x = dict(excl.examples)
-    n_new = int(newcomers.sum())
-    if n_new:
-        customers_x[FIRST_IN_HOLDOUT] = n_new
-        examples_x[FIRST_IN_HOLDOUT] = tuple(customers[newcomers][:5])
+    # newcomers: holdout buyers without any calibration row
+    if h_codes.size and cal_runs.codes.size:
+        pos = np.minimum(np.searchsorted(cal_runs.codes, h_codes), cal_runs.codes.size - 1)
+        new_codes = h_codes[cal_runs.codes[pos] != h_codes]
+    else:
+        new_codes = h_codes
+    rows = {ROWS_AFTER_END: n_after} if n_after else {}
+    customers_x: dict[str, int] = {}
+    examples_x: dict[str, tuple[object, ...]] = {}
+    if n_no_occ:
+        customers_x[NO_OCCASION] = n_no_occ
+        examples_x[NO_OCCASION] = ex
+    if new_codes.size:
+        customers_x[FIRST_IN_HOLDOUT] = int(new_codes.size)
+        examples_x[FIRST_IN_HOLDOUT] = tuple(to_ids(new_codes[:5]))
     exclusions = Exclusions(rows=rows, customers=customers_x, examples=examples_x)
     _warn(exclusions)
     return summary

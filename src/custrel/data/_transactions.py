@@ -13,7 +13,7 @@ from custrel.data._columns import OPTIONAL_COLUMNS, TransactionColumns
 from custrel.data._validate import ProblemList, examples
 from custrel.errors import DataWarning, SchemaError
 
-__all__ = ["CANONICAL_COLUMNS", "read_transactions"]
+__all__ = ["CANONICAL_COLUMNS", "read_transactions", "validated_columns"]
 
 CANONICAL_COLUMNS = ("customer_id", "date", "amount", *OPTIONAL_COLUMNS)
 _FLAG_COLUMNS = ("discount", "incentive", "promo")
@@ -54,7 +54,9 @@ def _to_datetime(raw: pd.Series, fmt: str | None = None) -> pd.Series:
     return parsed
 
 
-def _parse_dates(raw: pd.Series, problems: ProblemList, column: str) -> pd.Series:
+def _parse_dates(
+    raw: pd.Series, problems: ProblemList, column: str, *, floor: bool = True
+) -> pd.Series:
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         # Keep the local business date of each timestamp, then drop the zone.
         parsed = raw.dt.tz_localize(None)
@@ -81,7 +83,7 @@ def _parse_dates(raw: pd.Series, problems: ProblemList, column: str) -> pd.Serie
         index=raw.index,
         values=raw,
     )
-    out: pd.Series = parsed.astype("datetime64[ns]").dt.floor("D")
+    out: pd.Series = parsed if not floor else parsed.astype("datetime64[ns]").dt.floor("D")
     return out
 
 
@@ -122,6 +124,61 @@ def _parse_flag(raw: pd.Series, problems: ProblemList, column: str) -> pd.Series
         values=raw,
     )
     return (num.fillna(0.0) > 0).astype(bool)
+
+
+def validated_columns(
+    source: pd.DataFrame | str | Path, columns: TransactionColumns, *, floor_dates: bool = True
+) -> dict[str, pd.Series]:
+    """Load and validate a log; return the canonical columns as Series (no frame is built).
+
+    With ``floor_dates=False`` datetime columns are returned as they are (tz-naive),
+    for kernels that convert to day numbers themselves.
+    """
+    frame = _load(source)
+    rename = columns.rename_map()
+    missing = [user for user in rename if user not in frame.columns]
+    if missing:
+        available = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
+        msg = (
+            f"transaction log is missing column(s) {', '.join(repr(m) for m in missing)}; "
+            f"available columns: {available}. Map your names with TransactionColumns(...)."
+        )
+        raise SchemaError(msg)
+    dup_cols = frame.columns[frame.columns.duplicated()]
+    clash = [c for c in rename if c in set(dup_cols)]
+    if clash:
+        msg = f"transaction log has duplicated column name(s) {examples(clash)}."
+        raise SchemaError(msg)
+    problems = ProblemList("invalid transaction log")
+    if len(frame) == 0:
+        problems.add("the transaction log is empty (0 rows)")
+        problems.raise_if_any()
+    sub = frame.loc[:, list(rename)].rename(columns=rename).reset_index(drop=True)
+    out: dict[str, pd.Series] = {}
+    cid = sub["customer_id"]
+    problems.check_rows(
+        cid.isna().to_numpy(),
+        column=columns.customer_id,
+        rule="customer ids must not be missing",
+        index=sub.index,
+    )
+    out["customer_id"] = cid
+    out["date"] = _parse_dates(sub["date"], problems, columns.date, floor=floor_dates)
+    out["amount"] = _parse_number(sub["amount"], problems, columns.amount, "amounts")
+    for name in OPTIONAL_COLUMNS:
+        if name not in sub.columns:
+            continue
+        user_name = getattr(columns, name)
+        if name in _FLAG_COLUMNS:
+            out[name] = _parse_flag(sub[name], problems, user_name)
+        elif name == "cost":
+            out[name] = _parse_number(sub[name], problems, user_name, "costs")
+        elif name in _CATEGORICAL_COLUMNS:
+            out[name] = sub[name].astype("category")
+        else:
+            out[name] = sub[name]
+    problems.raise_if_any()
+    return out
 
 
 def read_transactions(
@@ -180,51 +237,7 @@ def read_transactions(
     1           a 2024-01-01    -2.0
     2           b 2024-02-03     7.0
     """
-    frame = _load(source)
-    rename = columns.rename_map()
-    missing = [user for user in rename if user not in frame.columns]
-    if missing:
-        available = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
-        msg = (
-            f"transaction log is missing column(s) {', '.join(repr(m) for m in missing)}; "
-            f"available columns: {available}. Map your names with TransactionColumns(...)."
-        )
-        raise SchemaError(msg)
-    dup_cols = frame.columns[frame.columns.duplicated()]
-    clash = [c for c in rename if c in set(dup_cols)]
-    if clash:
-        msg = f"transaction log has duplicated column name(s) {examples(clash)}."
-        raise SchemaError(msg)
-    problems = ProblemList("invalid transaction log")
-    if len(frame) == 0:
-        problems.add("the transaction log is empty (0 rows)")
-        problems.raise_if_any()
-    sub = frame.loc[:, list(rename)].rename(columns=rename).reset_index(drop=True)
-    out: dict[str, pd.Series] = {}
-    cid = sub["customer_id"]
-    problems.check_rows(
-        cid.isna().to_numpy(),
-        column=columns.customer_id,
-        rule="customer ids must not be missing",
-        index=sub.index,
-    )
-    out["customer_id"] = cid
-    out["date"] = _parse_dates(sub["date"], problems, columns.date)
-    out["amount"] = _parse_number(sub["amount"], problems, columns.amount, "amounts")
-    for name in OPTIONAL_COLUMNS:
-        if name not in sub.columns:
-            continue
-        user_name = getattr(columns, name)
-        if name in _FLAG_COLUMNS:
-            out[name] = _parse_flag(sub[name], problems, user_name)
-        elif name == "cost":
-            out[name] = _parse_number(sub[name], problems, user_name, "costs")
-        elif name in _CATEGORICAL_COLUMNS:
-            out[name] = sub[name].astype("category")
-        else:
-            out[name] = sub[name]
-    problems.raise_if_any()
-    result = pd.DataFrame(out)
+    result = pd.DataFrame(validated_columns(source, columns))
     if duplicates == "drop":
         dup = result.duplicated(keep="first")
         n_dup = int(dup.sum())
