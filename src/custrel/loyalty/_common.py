@@ -1,0 +1,310 @@
+"""Private helpers shared by the loyalty classifiers: validators, median splits, inputs."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Callable, Collection
+from typing import Any, Final
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from custrel.data import CustomerBase
+from custrel.data._validate import ProblemList
+from custrel.errors import DataWarning, ParameterError, SchemaError
+
+__all__ = [
+    "HIGH",
+    "HIGH_LOW",
+    "LOW",
+    "BoolArray",
+    "FloatArray",
+    "ObjArray",
+    "fail",
+    "finite",
+    "instance_of",
+    "int_ge",
+    "is_bool",
+    "is_str",
+    "join_parts",
+    "median_threshold",
+    "numeric_column",
+    "one_of",
+    "optional",
+    "pick",
+    "population",
+    "series_input",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+ObjArray = NDArray[np.object_]
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+HIGH: Final = "high"
+LOW: Final = "low"
+#: Categories of every high/low dimension (repeat patronage, attitude, loyalty dimensions).
+HIGH_LOW: Final = (HIGH, LOW)
+
+
+def fail(inst: object, attr: attrs.Attribute[Any], expected: str, value: object) -> None:
+    msg = f"{type(inst).__name__}.{attr.name} must be {expected}; got {value!r}."
+    raise ParameterError(msg)
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def finite(
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+) -> Validator:
+    """Validator: a finite real number within the given (open or closed) bounds."""
+    parts = []
+    if gt is not None:
+        parts.append(f"> {gt:g}")
+    if ge is not None:
+        parts.append(f">= {ge:g}")
+    if lt is not None:
+        parts.append(f"< {lt:g}")
+    if le is not None:
+        parts.append(f"<= {le:g}")
+    expected = "a finite float" + (" " + " and ".join(parts) if parts else "")
+
+    def check(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+        ok = _is_real(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+        if ok:
+            v = float(value)  # type: ignore[arg-type]
+            ok = (
+                (gt is None or v > gt)
+                and (ge is None or v >= ge)
+                and (lt is None or v < lt)
+                and (le is None or v <= le)
+            )
+        if not ok:
+            fail(inst, attr, expected, value)
+
+    return check
+
+
+def int_ge(bound: int) -> Validator:
+    """Validator: an integer (not a bool) ``>= bound``."""
+
+    def check(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+        if not (
+            isinstance(value, int | np.integer)
+            and not isinstance(value, bool | np.bool_)
+            and value >= bound
+        ):
+            fail(inst, attr, f"an int >= {bound}", value)
+
+    return check
+
+
+def one_of(choices: Collection[object]) -> Validator:
+    """Validator: one of a few literal choices."""
+
+    def check(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+        if value not in choices:
+            fail(inst, attr, "one of " + ", ".join(repr(c) for c in choices), value)
+
+    return check
+
+
+def is_bool(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    """Validator: a bool."""
+    if not isinstance(value, bool):
+        fail(inst, attr, "a bool", value)
+
+
+def is_str(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+    """Validator: a non-empty string (a column name)."""
+    if not (isinstance(value, str) and value):
+        fail(inst, attr, "a non-empty column name (str)", value)
+
+
+def optional(validator: Validator) -> Validator:
+    """Validator: ``None`` or a value accepted by ``validator``."""
+
+    def check(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            validator(inst, attr, value)
+
+    return check
+
+
+def instance_of(cls: type, name: str) -> Validator:
+    """Validator: an instance of ``cls`` (``name`` is used in the message)."""
+
+    def check(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            fail(inst, attr, f"a {name}", value)
+
+    return check
+
+
+def median_threshold(values: FloatArray, *, what: str, min_population: int) -> float:
+    """Median of ``values`` (NaN when empty); warn when fewer than ``min_population``.
+
+    Follows domain.md §1.5: the median of the eligible customers, compared
+    inclusively (``>=``) by the caller. A split over a small population is
+    legal but unstable, so it emits a :class:`~custrel.errors.DataWarning`.
+    """
+    n = int(values.size)
+    if n == 0:
+        return math.nan
+    if n < min_population:
+        msg = (
+            f"{what}: median split over {n} eligible customer(s), fewer than "
+            f"min_population={min_population}; the threshold is unstable. Pass an explicit "
+            "threshold, or lower min_population to silence this warning."
+        )
+        warnings.warn(msg, DataWarning, stacklevel=4)
+    return float(np.median(values))
+
+
+def numeric_column(
+    frame: pd.DataFrame | None,
+    column: str | None,
+    index: pd.Index,
+    problems: ProblemList,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+) -> FloatArray:
+    """Column ``column`` of ``frame`` as floats aligned with ``index`` (NaN where absent).
+
+    Non-numeric, infinite or out-of-range values (checked over the whole frame,
+    not only ``index``) are recorded in ``problems``.
+    """
+    n = len(index)
+    if frame is None or column is None or column not in frame.columns:
+        return np.full(n, np.nan)
+    raw = frame[column]
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        num = raw.astype("float64")
+    else:
+        num = pd.to_numeric(raw, errors="coerce").astype("float64")
+    arr = num.to_numpy(dtype=np.float64, na_value=np.nan)
+    problems.check_rows(
+        np.isnan(arr) & raw.notna().to_numpy(),
+        column=column,
+        rule="values must be numeric",
+        index=frame.index,
+        values=raw,
+        label="customer",
+    )
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(arr) | (arr < low) | (arr > high)
+    problems.check_rows(
+        bad,
+        column=column,
+        rule=f"values must lie in [{low:g}, {high:g}]",
+        index=frame.index,
+        values=raw,
+        label="customer",
+    )
+    return np.asarray(
+        num.reindex(index).to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64
+    )
+
+
+def series_input(values: object, *, name: str) -> pd.Series:
+    """Check a user Series (unique index, numeric, no infinities) and return it as float."""
+    if not isinstance(values, pd.Series):
+        msg = f"{name} must be a pandas Series indexed by customer_id; got {type(values).__name__}."
+        raise SchemaError(msg)
+    problems = ProblemList(f"invalid {name}")
+    problems.check_rows(
+        values.index.duplicated(),
+        column=name,
+        rule="customer ids must be unique",
+        index=values.index,
+        label="customer",
+    )
+    if pd.api.types.is_bool_dtype(values.dtype):
+        num = values.astype("float64")
+    else:
+        num = pd.to_numeric(values, errors="coerce").astype("float64")
+    arr = num.to_numpy(dtype=np.float64, na_value=np.nan)
+    problems.check_rows(
+        np.isnan(arr) & values.notna().to_numpy(),
+        column=name,
+        rule="values must be numeric",
+        index=values.index,
+        values=values,
+        label="customer",
+    )
+    problems.check_rows(
+        np.isinf(arr),
+        column=name,
+        rule="values must be finite (NaN marks a missing value)",
+        index=values.index,
+        values=values,
+        label="customer",
+    )
+    problems.raise_if_any()
+    return pd.Series(arr, index=values.index, name=name)
+
+
+def pick(cond: object, yes: object, no: object) -> ObjArray:
+    """Object array with ``yes`` where ``cond`` else ``no`` (``np.where`` that allows None)."""
+    c = np.asarray(cond, dtype=bool)
+    out = np.empty(c.shape, dtype=object)
+    y = np.broadcast_to(np.asarray(yes, dtype=object), c.shape)
+    o = np.broadcast_to(np.asarray(no, dtype=object), c.shape)
+    out[c] = y[c]
+    out[~c] = o[~c]
+    return out
+
+
+def join_parts(
+    parts: list[tuple[BoolArray, str]], n: int, *, first: NDArray[Any] | None = None
+) -> NDArray[Any]:
+    """Per-row ``"a|b|c"`` strings from masks (in the given order), None where empty.
+
+    ``first`` (object array, None where absent) is put before the masked parts.
+    Vectorised: one pass per part, not per customer.
+    """
+    out = np.full(n, "", dtype=object) if first is None else pick(pd.isna(first), "", first)
+    for mask, text in parts:
+        if not mask.any():
+            continue
+        sep = np.where(out[mask] == "", "", "|").astype(object)
+        out[mask] = out[mask] + sep + text
+    return pick(out == "", None, out)
+
+
+def population(base: CustomerBase) -> pd.Index:
+    """Every customer a state can be given: purchasers, prospects, started contract holders.
+
+    The same population as :meth:`custrel.lifecycle.StateRules.classify`, sorted
+    when the ids are orderable, so that loyalty labels join the states row for
+    row and do not depend on input order. Prospects and contract-only holders
+    have no purchase occasion and are labelled ``undetermined``
+    (``no_valid_purchase``) by the behavioural rules.
+    """
+    parts = [base.features.index]
+    if base.prospects is not None:
+        parts.append(base.prospects.index)
+    if base.contracts is not None:
+        con = base.contracts
+        parts.append(pd.Index(con.loc[(con["start"] <= base.as_of).to_numpy(), "customer_id"]))
+    out = parts[0]
+    for other in parts[1:]:
+        out = out.append(pd.Index(other)[~pd.Index(other).isin(out)])
+    out = out.unique()
+    with contextlib.suppress(TypeError):  # mixed, unorderable ids: first-seen order
+        out = out.sort_values()
+    out.name = "customer_id"
+    return out

@@ -1,0 +1,218 @@
+"""Dick & Basu (1994): relative attitude x repeat patronage -> true / latent / spurious / no loyalty."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from custrel.data import CustomerBase
+from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.lifecycle import PAlive
+from custrel.loyalty._common import HIGH, LOW, instance_of, pick
+from custrel.loyalty.attitude import AttitudeRules
+from custrel.loyalty.repeat import RepeatPatronageRules
+
+__all__ = ["DICK_BASU_TYPES", "DickBasu"]
+
+#: The four Dick & Basu (1994) loyalty conditions, in the order of their 2x2 table.
+DICK_BASU_TYPES: Final = ("true", "latent", "spurious", "none")
+
+_QUADRANT: Final = {
+    (HIGH, HIGH): "true",
+    (HIGH, LOW): "latent",  # (ra, rp)
+    (LOW, HIGH): "spurious",
+    (LOW, LOW): "none",
+}
+
+
+def _as_text(values: pd.Series, index: pd.Index) -> np.ndarray:
+    out = values.reindex(index).astype(object).to_numpy()
+    return pick(pd.isna(out), None, out)
+
+
+@attrs.frozen(kw_only=True)
+class DickBasu:
+    r"""Dick & Basu's (1994) loyalty conditions from relative attitude and repeat patronage.
+
+    Dick & Basu define customer loyalty as "the strength of the relationship
+    between an individual's relative attitude and repeat patronage" [1]_ and
+    cross the two dimensions:
+
+    ====================  ======================  =====================
+    \                     high repeat patronage   low repeat patronage
+    ====================  ======================  =====================
+    high relative att.     true loyalty            latent loyalty
+    low relative att.      spurious loyalty        no loyalty
+    ====================  ======================  =====================
+
+    Dick & Basu conceptualise the construct but do not operationalise it
+    (Garland & Gendall 2004 [2]_); the dichotomisation of each dimension
+    (:class:`RepeatPatronageRules`, :class:`AttitudeRules`) is a **custrel
+    convention**. Transactions identify repeat patronage only: without survey
+    data the quadrant is ``undetermined`` with reason ``attitude_missing``
+    and the compatible quadrants as candidates (``"true|spurious"`` for high,
+    ``"latent|none"`` for low repeat patronage), never a guess (domain.md P5).
+    An undetermined repeat patronage gives reason
+    ``repeat_patronage_undetermined`` (``no_valid_purchase`` is propagated
+    as is) with the quadrants compatible with the attitude as candidates.
+
+    The evidence keeps both dimensions (``rp``, ``ra``, ``rate``,
+    ``threshold``, ``basis``, ``ra_basis``), because recommendation is
+    predicted by attitude and retention by repeat patronage, and combinations
+    predict no better (East, Sinclair & Gendall 2000 [3]_): analyse them on
+    their own too.
+
+    Attributes
+    ----------
+    repeat : RepeatPatronageRules
+        The behavioural dimension.
+    attitude : AttitudeRules
+        The relative-attitude dimension (survey data).
+
+    References
+    ----------
+    .. [1] Dick, A.S., Basu, K. (1994). Customer loyalty: toward an integrated
+       conceptual framework. *JAMS* 22(2):99-113.
+    .. [2] Garland, R., Gendall, P. (2004). Testing Dick and Basu's customer
+       loyalty model. *Australasian Marketing Journal* 12(3).
+    .. [3] East, R., Sinclair, J., Gendall, P. (2000). Loyalty: definition and
+       explanation. ANZMAC 2000.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["a"] * 12 + ["b"] * 12 + ["c"] * 2 + ["d"] * 2,
+    ...     "date": [f"2024-{m:02d}-15" for m in range(1, 13)] * 2
+    ...             + ["2024-01-01", "2024-09-01"] * 2,
+    ...     "amount": 10.0})
+    >>> survey = pd.DataFrame({"attitude": [6, 2, 7]},
+    ...                       index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> from custrel.data import build_customer_base
+    >>> base = build_customer_base(tx, as_of="2024-12-31", attributes=survey)
+    >>> db = DickBasu(repeat=RepeatPatronageRules(rate_high=1.0)).classify(base)
+    >>> db.frame[["label", "reason", "candidates", "rp", "ra"]]
+                    label            reason   candidates    rp            ra
+    customer_id
+    a                true               NaN         <NA>  high          high
+    b            spurious               NaN         <NA>  high           low
+    c              latent               NaN         <NA>   low          high
+    d        undetermined  attitude_missing  latent|none   low  undetermined
+    """
+
+    repeat: RepeatPatronageRules = attrs.field(
+        factory=RepeatPatronageRules,
+        validator=instance_of(RepeatPatronageRules, "RepeatPatronageRules"),
+    )
+    attitude: AttitudeRules = attrs.field(
+        factory=AttitudeRules, validator=instance_of(AttitudeRules, "AttitudeRules")
+    )
+
+    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> Labels:
+        """Label every customer true, latent, spurious, none or undetermined.
+
+        Parameters
+        ----------
+        base : CustomerBase
+            Transactions, features and the survey ``attributes``.
+        p_alive : Series, model or None
+            Passed to the state rules of :attr:`repeat`.
+
+        Returns
+        -------
+        Labels
+            Scheme ``"dick_basu"`` with ``candidates`` and the evidence
+            ``rp``, ``ra``, ``rp_reason``, ``ra_reason``, ``state``, ``basis``,
+            ``rate``, ``threshold``, ``ra_basis``.
+
+        Raises
+        ------
+        DataValidationError
+            Attitude scores outside their scale, share of wallet outside
+            [0, 1], invalid P(alive).
+        """
+        rp, ra = self._dimensions(base, p_alive)
+        return quadrants(rp, ra, config=self)
+
+    def _dimensions(self, base: CustomerBase, p_alive: PAlive) -> tuple[Labels, Labels]:
+        """Repeat patronage and relative attitude on the same population."""
+        rp = self.repeat.classify(base, p_alive=p_alive)
+        ra = self.attitude.classify(base)
+        return rp, ra
+
+
+def quadrants(rp: Labels, ra: Labels, *, config: object) -> Labels:
+    """Cross repeat-patronage and attitude labels into Dick & Basu quadrants (on ``rp``'s index)."""
+    index = rp.frame.index
+    n = len(index)
+    rp_l = _as_text(rp.frame["label"], index)
+    ra_l = _as_text(ra.frame["label"], index)
+    ra_l = pick(pd.isna(ra_l), UNDETERMINED, ra_l)
+    rp_r = _as_text(rp.frame["reason"], index)
+    ra_r = _as_text(ra.frame["reason"], index)
+    labels = np.full(n, UNDETERMINED, dtype=object)
+    for (a, r), quad in _QUADRANT.items():
+        labels[(ra_l == a) & (rp_l == r)] = quad
+    rp_und = rp_l == UNDETERMINED
+    ra_und = ra_l == UNDETERMINED
+    no_purchase = rp_und & (rp_r == Reason.NO_VALID_PURCHASE.value)
+    reasons = np.select(
+        [no_purchase, rp_und, ra_und],
+        [
+            Reason.NO_VALID_PURCHASE.value,
+            Reason.REPEAT_UNDETERMINED.value,
+            Reason.ATTITUDE_MISSING.value,
+        ],
+        default="",
+    ).astype(object)
+    reasons[reasons == ""] = None
+    candidates = np.select(
+        [
+            no_purchase,
+            rp_und & (ra_l == HIGH),
+            rp_und & (ra_l == LOW),
+            rp_und,
+            ra_und & (rp_l == HIGH),
+            ra_und & (rp_l == LOW),
+        ],
+        [
+            "",
+            "true|latent",
+            "spurious|none",
+            "true|latent|spurious|none",
+            "true|spurious",
+            "latent|none",
+        ],
+        default="",
+    ).astype(object)
+    candidates[candidates == ""] = None
+    rpf = rp.frame
+    evidence = {
+        "rp": rp_l,
+        "ra": ra_l,
+        "rp_reason": rp_r,
+        "ra_reason": ra_r,
+        "state": rpf["state"].to_numpy() if "state" in rpf else np.full(n, None),
+        "basis": rpf["basis"].to_numpy() if "basis" in rpf else np.full(n, None),
+        "rate": rpf["rate"].to_numpy() if "rate" in rpf else np.full(n, np.nan),
+        "threshold": rpf["threshold"].to_numpy() if "threshold" in rpf else np.full(n, np.nan),
+        "ra_basis": _as_text(ra.frame["basis"], index) if "basis" in ra.frame else np.full(n, None),
+    }
+    diagnostics = {
+        **dict(rp.diagnostics),
+        **{f"attitude_{k}": v for k, v in ra.diagnostics.items()},
+    }
+    return Labels.build(
+        scheme="dick_basu",
+        as_of=rp.as_of,
+        config=config,
+        index=index,
+        labels=labels,
+        categories=DICK_BASU_TYPES,
+        reasons=reasons,
+        candidates=candidates,
+        evidence=evidence,
+        diagnostics=diagnostics,
+    )

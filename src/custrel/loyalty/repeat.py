@@ -1,0 +1,228 @@
+"""Repeat patronage: the behavioural dimension of loyalty, from transactions (and share of wallet)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from custrel.data import DAYS_PER_MONTH, CustomerBase
+from custrel.data._validate import ProblemList
+from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.lifecycle import PAlive, StateRules
+from custrel.loyalty._common import (
+    HIGH,
+    HIGH_LOW,
+    LOW,
+    finite,
+    instance_of,
+    int_ge,
+    is_str,
+    median_threshold,
+    numeric_column,
+    optional,
+    pick,
+    population,
+)
+
+__all__ = ["RP_BASES", "RepeatPatronageRules"]
+
+#: How a repeat-patronage label was decided.
+RP_BASES: Final = ("lost", "share_of_wallet", "rate")
+
+
+@attrs.frozen(kw_only=True)
+class RepeatPatronageRules:
+    """Repeat patronage (high / low / undetermined) at ``base.as_of``.
+
+    Dick & Basu's behavioural dimension [1]_. The literature measures it as
+    share of category purchases or wallet ("the ultimate measure of loyalty",
+    Jones & Sasser 1995 [2]_; Garland & Gendall 2004 [3]_); a retailer sees
+    only its own transactions, so without a ``share_of_wallet`` attribute the
+    purchase rate stands in for it. Rules, first match wins (domain.md §7.2;
+    the thresholds are **custrel conventions**):
+
+    1. no purchase occasion: ``undetermined`` (``no_valid_purchase``);
+    2. state ``lost`` (from :attr:`states`): ``low`` (basis ``"lost"``);
+       a purchaser whose state is undetermined: ``undetermined``
+       (``state_undetermined``);
+    3. ``share_of_wallet`` present: ``high`` iff ``>= sow_high``
+       (basis ``"share_of_wallet"``);
+    4. ``T_days < min_history_days``: ``undetermined`` (``short_history``);
+    5. ``rate`` = occasions in the last ``rate_window_days`` divided by the
+       exposure in 30.4375-day months, exposure = ``min(rate_window_days,
+       T_days)``: ``high`` iff ``n_occasions >= min_occasions_high`` and
+       ``rate >= rate_high`` (basis ``"rate"``). ``rate_high=None`` uses the
+       median rate of the customers assessed in this step (inclusive), with a
+       :class:`~custrel.errors.DataWarning` when they are fewer than
+       ``min_population``.
+
+    Attributes
+    ----------
+    sow_high : float
+        Share-of-wallet cut-off in (0, 1] (default 0.5).
+    sow_column : str
+        Attribute column holding the share of wallet (0-1).
+    rate_window_days : float
+        Trailing window of the purchase rate (default 365).
+    rate_high : float or None
+        Occasions per month for ``high``; ``None``: the median (default).
+    min_history_days : float
+        Tenure ``T_days`` needed for a rate (default 90, > 0).
+    min_occasions_high : int
+        Occasions needed for ``high`` by rate (default 2: one purchase is no repeat).
+    min_population : int
+        Eligible customers below which a median split warns (default 30).
+    states : StateRules
+        Customer states; lost customers have low repeat patronage.
+
+    References
+    ----------
+    .. [1] Dick, A.S., Basu, K. (1994). Customer loyalty: toward an integrated
+       conceptual framework. *JAMS* 22(2):99-113.
+    .. [2] Jones, T.O., Sasser, W.E. (1995). Why satisfied customers defect.
+       *Harvard Business Review* 73(6), as quoted by Cooil et al. (2007),
+       *Journal of Marketing* 71(1):67-83.
+    .. [3] Garland, R., Gendall, P. (2004). Testing Dick and Basu's customer
+       loyalty model. *Australasian Marketing Journal* 12(3).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["a"] * 12 + ["b"] * 3 + ["c"] * 2,
+    ...     "date": [f"2024-{m:02d}-15" for m in range(1, 13)]
+    ...             + ["2024-02-01", "2024-06-01", "2024-10-01"] + ["2022-01-01", "2022-02-01"],
+    ...     "amount": 10.0})
+    >>> from custrel.data import build_customer_base
+    >>> base = build_customer_base(tx, as_of="2024-12-31")
+    >>> rp = RepeatPatronageRules(rate_high=1.0).classify(base)
+    >>> rp.frame[["label", "basis", "rate", "state"]].round(3)
+                label basis   rate    state
+    customer_id
+    a            high  rate  1.041  current
+    b             low  rate  0.273  current
+    c             low  lost  0.000     lost
+    """
+
+    sow_high: float = attrs.field(default=0.5, validator=finite(gt=0.0, le=1.0))
+    sow_column: str = attrs.field(default="share_of_wallet", validator=is_str)
+    rate_window_days: float = attrs.field(default=365.0, validator=finite(gt=0.0))
+    rate_high: float | None = attrs.field(default=None, validator=optional(finite(ge=0.0)))
+    min_history_days: float = attrs.field(default=90.0, validator=finite(gt=0.0))
+    min_occasions_high: int = attrs.field(default=2, validator=int_ge(1))
+    min_population: int = attrs.field(default=30, validator=int_ge(1))
+    states: StateRules = attrs.field(
+        factory=StateRules, validator=instance_of(StateRules, "StateRules")
+    )
+
+    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> Labels:
+        """Label every customer's repeat patronage ``high``, ``low`` or ``undetermined``.
+
+        Parameters
+        ----------
+        base : CustomerBase
+            Features at ``base.as_of``; ``share_of_wallet`` is read from
+            ``base.attributes`` when present.
+        p_alive : Series, model or None
+            Passed to :meth:`StateRules.classify` (lost customers are low).
+
+        Returns
+        -------
+        Labels
+            Scheme ``"repeat_patronage"``; evidence ``state``, ``basis``,
+            ``rate`` (occasions per 30.4375-day month), ``threshold`` (the
+            cut-off applied to the rate or the share of wallet),
+            ``share_of_wallet``, ``occasions_window``, ``exposure_days``.
+            ``diagnostics["assessed_by_rate"]`` is the median-split population.
+
+        Raises
+        ------
+        DataValidationError
+            Share of wallet outside [0, 1], or invalid P(alive).
+        """
+        states = self.states.classify(base, p_alive=p_alive)
+        return self._classify(base, states)
+
+    def _classify(self, base: CustomerBase, states: Labels) -> Labels:
+        pop = population(base)
+        n = len(pop)
+        feats = base.features.reindex(pop)
+        n_occ = feats["n_occasions"].fillna(0).to_numpy(dtype=np.float64)
+        t_days = feats["T_days"].to_numpy(dtype=np.float64, na_value=np.nan)
+        state = states.frame["label"].reindex(pop).astype(object).to_numpy()
+        state = pick(pd.isna(state), UNDETERMINED, state)
+        problems = ProblemList("invalid customer attributes")
+        sow = numeric_column(base.attributes, self.sow_column, pop, problems, low=0.0, high=1.0)
+        problems.raise_if_any()
+        occ_w = (
+            base.window_sum(self.rate_window_days, what="occasions")
+            .reindex(pop)
+            .to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        exposure = np.minimum(self.rate_window_days, t_days)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(exposure > 0, occ_w / (exposure / DAYS_PER_MONTH), np.nan)
+
+        labels = np.full(n, UNDETERMINED, dtype=object)
+        reasons = np.full(n, None, dtype=object)
+        basis = np.full(n, None, dtype=object)
+        threshold = np.full(n, np.nan)
+        todo = np.ones(n, dtype=bool)
+
+        def decide(mask: np.ndarray, label: Any, how: Any = None, why: Any = None) -> None:
+            m = mask & todo
+            labels[m] = label
+            basis[m] = how
+            reasons[m] = why
+            todo[m] = False
+
+        decide(n_occ == 0, UNDETERMINED, why=Reason.NO_VALID_PURCHASE.value)
+        decide(state == "lost", LOW, "lost")
+        decide(state == UNDETERMINED, UNDETERMINED, why=Reason.STATE_UNDETERMINED.value)
+        has_sow = todo & ~np.isnan(sow)
+        threshold[has_sow] = self.sow_high
+        with np.errstate(invalid="ignore"):
+            decide(has_sow & (sow >= self.sow_high), HIGH, "share_of_wallet")
+        decide(has_sow, LOW, "share_of_wallet")
+        with np.errstate(invalid="ignore"):
+            decide(~(t_days >= self.min_history_days), UNDETERMINED, why=Reason.SHORT_HISTORY.value)
+        by_rate = todo.copy()
+        if self.rate_high is None:
+            thr = median_threshold(
+                rate[by_rate], what="RepeatPatronageRules rate", min_population=self.min_population
+            )
+        else:
+            thr = float(self.rate_high)
+        threshold[by_rate] = thr
+        with np.errstate(invalid="ignore"):
+            decide(by_rate & (n_occ >= self.min_occasions_high) & (rate >= thr), HIGH, "rate")
+        decide(by_rate, LOW, "rate")
+        assert not todo.any()
+        n_attr_out = 0
+        if base.attributes is not None:
+            n_attr_out = int((~base.attributes.index.isin(pop)).sum())
+        return Labels.build(
+            scheme="repeat_patronage",
+            as_of=base.as_of,
+            config=self,
+            index=pop,
+            labels=labels,
+            categories=HIGH_LOW,
+            reasons=reasons,
+            evidence={
+                "state": state,
+                "basis": basis,
+                "rate": np.where(n_occ > 0, rate, np.nan),
+                "threshold": threshold,
+                "share_of_wallet": sow,
+                "occasions_window": occ_w,
+                "exposure_days": np.where(n_occ > 0, exposure, np.nan),
+            },
+            diagnostics={
+                "assessed_by_rate": int(by_rate.sum()),
+                "assessed_by_share_of_wallet": int(has_sow.sum()),
+                "attribute_rows_not_in_base": n_attr_out,
+            },
+        )
