@@ -1,0 +1,22 @@
+"""Probabilistic purchase, churn and spend models.
+
+Models are frozen values built from their published parameters
+(``BetaGeo(r=..., alpha=..., a=..., b=...)``) or fitted by maximum likelihood
+(``BetaGeo.fit(summary, period="W") -> FitResult``). See
+:mod:`custrel.models._mle` for how a model plugs into the shared engine.
+"""
+
+from custrel.models._mle import FitConfig, FitResult
+from custrel.models._protocols import PurchaseModel, SpendModel, TimeAwareModel
+from custrel.models.beta_geo import BetaGeo
+from custrel.models.modified_beta_geo import ModifiedBetaGeo
+
+__all__ = [
+    "BetaGeo",
+    "FitConfig",
+    "FitResult",
+    "ModifiedBetaGeo",
+    "PurchaseModel",
+    "SpendModel",
+    "TimeAwareModel",
+]

@@ -1,0 +1,148 @@
+"""Numerically stable special functions used by the model kernels.
+
+Everything works on float64 numpy arrays and stays in log space where a
+direct evaluation would overflow or cancel:
+
+- :func:`log1mexp` computes ``log(1 - exp(x))`` for ``x <= 0`` (Mächler 2012);
+- :func:`logdiffexp` computes ``log(exp(a) - exp(b))`` for ``a >= b``;
+- :func:`log_softmax_weights` returns the normalised weights of a log-sum-exp;
+- :func:`hyp2f1_euler` evaluates ``(1 - z)**s * 2F1(a, b; c; z)`` through Euler's
+  transformation, which keeps the BG/NBD conditional expectations finite for
+  frequencies in the tens of thousands;
+- :func:`laplace_log_time` integrates ``∫_0^∞ exp(-δ t) g(t) dt`` for a smooth,
+  completely monotone ``g`` with a trapezoid rule in ``log t`` (exponentially
+  convergent for such integrands), vectorised over customers.
+
+References
+----------
+.. [1] Mächler, M. (2012). Accurately computing log(1 - exp(-|a|)). R package Rmpfr vignette.
+.. [2] Abramowitz, M. & Stegun, I. (1964). Handbook of Mathematical Functions, 15.3.3-15.3.5.
+.. [3] Trefethen, L. N. & Weideman, J. A. C. (2014). The exponentially convergent
+       trapezoidal rule. SIAM Review 56(3), 385-458.
+
+Examples
+--------
+>>> from custrel.models._special import log1mexp, logdiffexp
+>>> float(np.exp(log1mexp(np.array(-1e-20))) * 1e20).__round__(6)
+1.0
+>>> round(float(logdiffexp(np.array(0.0), np.array(-1e-12)) + 27.631021), 5)
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+__all__ = [
+    "FloatArray",
+    "hyp2f1_euler",
+    "laplace_log_time",
+    "log1mexp",
+    "logdiffexp",
+    "softmax_weights",
+]
+
+FloatArray = NDArray[np.float64]
+
+_LN2 = float(np.log(2.0))
+
+
+def log1mexp(x: FloatArray) -> FloatArray:
+    """``log(1 - exp(x))`` for ``x <= 0``, accurate for all magnitudes of ``x``.
+
+    Uses ``log(-expm1(x))`` near zero and ``log1p(-exp(x))`` elsewhere (Mächler 2012).
+    ``x == 0`` gives ``-inf``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(x > -_LN2, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+
+
+def logdiffexp(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``log(exp(a) - exp(b))`` for ``a >= b`` without cancellation."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return a + log1mexp(b - a)
+
+
+def softmax_weights(*terms: FloatArray) -> tuple[FloatArray, list[FloatArray]]:
+    """Log-sum-exp of several arrays and the normalised weight of each term.
+
+    ``-inf`` terms get weight 0. Returns ``(logsumexp, [w_1, ..., w_k])``.
+    """
+    stacked = np.stack(np.broadcast_arrays(*terms))
+    m = stacked.max(axis=0)
+    m = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(stacked - m)
+    s = e.sum(axis=0)
+    lse = m + np.log(s)
+    w = e / s
+    return lse, list(w)
+
+
+def hyp2f1_euler(
+    a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray, log_one_minus_z: FloatArray
+) -> FloatArray:
+    """``(1 - z)**(c - a - b) * 2F1(c - a, c - b; c; z)``, i.e. ``2F1(a, b; c; z)`` via Euler.
+
+    Euler's transformation (Abramowitz & Stegun 15.3.3) turns a divergent
+    ``2F1(a, b; c; z)`` with ``c - a - b < 0`` (which overflows as ``z -> 1``)
+    into a convergent series. The caller passes ``log(1 - z)`` computed
+    accurately from its own variables.
+    """
+    f = special.hyp2f1(c - a, c - b, c, z)
+    out: FloatArray = np.exp((c - a - b) * log_one_minus_z) * f
+    return out
+
+
+def laplace_log_time(
+    g: Callable[[slice, FloatArray], FloatArray],
+    delta: float,
+    scale: FloatArray,
+    *,
+    n_nodes: int = 241,
+    chunk: int = 20_000,
+) -> FloatArray:
+    r"""Vectorised ``∫_0^∞ exp(-δ t) g_i(t) dt`` for smooth, decaying ``g_i``.
+
+    With ``t = exp(y)`` the integrand ``exp(y - δ e^y) g(e^y)`` is analytic and
+    decays exponentially as ``y -> -∞`` and double-exponentially as ``y -> ∞``, so
+    the trapezoid rule converges exponentially (Trefethen & Weideman 2014).
+    The grid runs per row from ``1e-12 * min(scale_i, 1/δ)`` to ``60 / δ``.
+
+    Parameters
+    ----------
+    g : callable
+        ``g(rows, t)``: ``rows`` is a slice of the rows, ``t`` has shape
+        ``(n_rows_in_slice, n_nodes)``; returns ``g_i(t)`` of the same shape.
+    delta : float
+        Continuous discount rate per time unit, > 0.
+    scale : FloatArray
+        A characteristic time scale of each row's ``g`` (shape ``(n_rows,)``).
+    n_nodes : int
+        Number of trapezoid nodes.
+    chunk : int
+        Rows per evaluation block (bounds the memory to ``chunk * n_nodes`` floats).
+
+    Returns
+    -------
+    FloatArray
+        The integral for each row.
+    """
+    scale = np.asarray(scale, dtype=np.float64)
+    lo = np.log(1e-12 * np.minimum(scale, 1.0 / delta))
+    hi = np.full_like(lo, np.log(60.0 / delta))
+    u = np.linspace(0.0, 1.0, n_nodes)
+    out = np.empty_like(scale)
+    for start in range(0, scale.size, chunk):
+        sl = slice(start, start + chunk)
+        y = lo[sl, None] + (hi[sl] - lo[sl])[:, None] * u[None, :]
+        h = (hi[sl] - lo[sl]) / (n_nodes - 1)
+        t = np.exp(y)
+        vals = t * np.exp(-delta * t) * g(sl, t)
+        out[sl] = h * (vals.sum(axis=1) - 0.5 * (vals[:, 0] + vals[:, -1]))
+    return out

@@ -1,0 +1,568 @@
+"""BG/NBD: the beta-geometric/negative-binomial distribution model (Fader, Hardie & Lee 2005).
+
+While active, a customer buys as a Poisson process with rate ``λ ~ Gamma(r, α)``
+(``α`` is a scale in time units); after each repeat purchase the customer
+drops out for good with probability ``p ~ Beta(a, b)``. The model sees the data
+only through ``(x, t_x, T)`` = (``frequency``, ``recency``, ``T``).
+
+A property of the BG/NBD to keep in mind: a customer can only drop out *after
+a repeat purchase*, so every one-time buyer (``frequency == 0``) has
+``P(alive) = 1`` whatever ``T``. Use :class:`~custrel.models.ModifiedBetaGeo`
+(MBG/NBD) or Pareto/NBD when the churn of one-time buyers matters.
+
+The shared implementation here also serves MBG/NBD (:mod:`custrel.models.modified_beta_geo`),
+which differs only by an extra dropout opportunity at the first purchase; the
+private integer ``_m`` (0 for BG/NBD, 1 for MBG/NBD) switches between them:
+the posterior of ``p`` for an alive customer is ``Beta(a, b + x + m)``.
+
+References
+----------
+.. [1] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers"
+       the easy way: An alternative to the Pareto/NBD model. Marketing Science 24(2),
+       275-284. Eq. (6) likelihood, (8) P(X(t)=x), (9) E[X(t)], (10) E[Y(t)|x,t_x,T].
+.. [2] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2008). Computing P(alive) using the
+       BG/NBD model. Note 021, brucehardie.com.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, Self, TypeVar
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import special
+
+from custrel.data._time import Period, TimeUnit
+from custrel.errors import ParameterError
+from custrel.models._mle import (
+    DEFAULT_FIT_CONFIG,
+    FitConfig,
+    FitResult,
+    ModelSpec,
+    check_btyd_summary,
+    compress,
+    fit_mle,
+    parse_period,
+    positive_param,
+)
+from custrel.models._special import FloatArray, laplace_log_time
+
+__all__ = ["BetaGeo"]
+
+
+def _prepare(data: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    codes, uniq = pd.factorize(data["frequency"], sort=False)
+    out = dict(data)
+    out["x_code"] = codes.astype(np.float64)
+    out["x_uniq"] = np.asarray(uniq, dtype=np.float64)
+    return out
+
+
+def _loglik_rows(params: FloatArray, data: Mapping[str, FloatArray], m: int) -> FloatArray:
+    r, alpha, a, b = (float(v) for v in params)
+    x, tx, t_obs = data["frequency"], data["recency"], data["T"]
+    rx = r + x
+    base = (
+        r * np.log(alpha)
+        + special.gammaln(rx)
+        - special.gammaln(r)
+        + special.betaln(a, b + x + m)
+        - special.betaln(a, b)
+    )
+    u1 = -rx * np.log(alpha + t_obs)
+    has2 = (x > 0) | (m == 1)
+    u2 = np.where(
+        has2,
+        np.log(a) - np.log(b + np.maximum(x + m, 1.0) - 1.0) - rx * np.log(alpha + tx),
+        -np.inf,
+    )
+    out: FloatArray = base + np.logaddexp(u1, u2)
+    return out
+
+
+def _loglik_grad(
+    params: FloatArray, data: Mapping[str, FloatArray], w: FloatArray, m: int
+) -> tuple[float, FloatArray]:
+    r, alpha, a, b = (float(v) for v in params)
+    x, tx, t_obs = data["frequency"], data["recency"], data["T"]
+    xu = data["x_uniq"]
+    xc = data["x_code"].astype(np.intp)
+    wx = np.bincount(xc, weights=w, minlength=xu.size)
+    rx = r + x
+    l_t = np.log(alpha + t_obs)
+    l_tx = np.log(alpha + tx)
+    u1 = -rx * l_t
+    has2 = (x > 0) | (m == 1)
+    bxm = b + np.maximum(x + m, 1.0) - 1.0
+    u2 = np.where(has2, np.log(a) - np.log(bxm) - rx * l_tx, -np.inf)
+    lse = np.logaddexp(u1, u2)
+    s = np.where(has2, special.expit(u2 - u1), 0.0)
+    ws = w * s
+    w1s = w - ws
+    # x-only terms, on the distinct frequencies
+    xm = xu + m
+    base_u = (
+        special.gammaln(r + xu)
+        - special.gammaln(r)
+        + special.betaln(a, b + xm)
+        - special.betaln(a, b)
+    )
+    wsum = float(w.sum())
+    total = float(r * np.log(alpha) * wsum + np.dot(wx, base_u) + np.dot(w, lse))
+    psi_ab = special.digamma(a + b)
+    psi_abx = special.digamma(a + b + xm)
+    g_r = (
+        float(np.dot(wx, special.digamma(r + xu)))
+        - wsum * special.digamma(r)
+        + wsum * np.log(alpha)
+        - float(np.dot(w1s, l_t) + np.dot(ws, l_tx))
+    )
+    g_alpha = wsum * r / alpha - float(
+        np.dot(w1s * rx, 1.0 / (alpha + t_obs)) + np.dot(ws * rx, 1.0 / (alpha + tx))
+    )
+    g_a = float(np.dot(wx, psi_ab - psi_abx)) + float(ws.sum()) / a
+    g_b = float(np.dot(wx, special.digamma(b + xm) - special.digamma(b) + psi_ab - psi_abx))
+    g_b -= float(np.dot(ws, 1.0 / bxm))
+    return total, np.array([g_r, g_alpha, g_a, g_b])
+
+
+def _spec(name: str, m: int) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        param_names=("r", "alpha", "a", "b"),
+        data_columns=("frequency", "recency", "T"),
+        loglik_rows=lambda p, d: _loglik_rows(p, d, m),
+        loglik_grad=lambda p, d, w: _loglik_grad(p, d, w, m),
+        time_columns=("recency", "T"),
+        scale_params=("alpha",),
+        scale_column="T",
+        prepare=_prepare,
+    )
+
+
+def _as_t(t: float | ArrayLike, n: int, name: str = "t") -> FloatArray:
+    arr = np.asarray(t, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n):
+        msg = (
+            f"{name} must be a scalar or have one value per customer ({n}); got shape {arr.shape}."
+        )
+        raise ParameterError(msg)
+    if not np.all(np.isfinite(arr) & (arr >= 0)):
+        msg = f"{name} must be finite and >= 0; got {t!r}."
+        raise ParameterError(msg)
+    return np.broadcast_to(arr, (n,)).astype(np.float64)
+
+
+def _scalar_t(t: float, name: str = "t") -> float:
+    v = float(t)
+    if not (np.isfinite(v) and v >= 0):
+        msg = f"{name} must be finite and >= 0; got {t!r}."
+        raise ParameterError(msg)
+    return v
+
+
+def _near_one(a: float) -> list[float]:
+    """Evaluation points for the removable singularity of ``1/(a - 1)`` factors at ``a = 1``."""
+    return [a] if abs(a - 1.0) > 1e-7 else [1.0 - 1e-7, 1.0 + 1e-7]
+
+
+class _BetaGeoMixin:
+    """Shared BG/NBD (``_m = 0``) and MBG/NBD (``_m = 1``) mathematics."""
+
+    _m: ClassVar[int] = 0
+    r: float
+    alpha: float
+    a: float
+    b: float
+    period: TimeUnit | None
+
+    # ------------------------------------------------------------------ helpers
+    def _arr(self) -> FloatArray:
+        return np.array([self.r, self.alpha, self.a, self.b])
+
+    def _stats(self, summary: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
+        x, tx, t_obs, _ = check_btyd_summary(summary, f"{type(self).__name__}")
+        return x, tx, t_obs
+
+    def _log_odds_dead(self, x: FloatArray, tx: FloatArray, t_obs: FloatArray) -> FloatArray:
+        """``log(P(dead)/P(alive))``; ``-inf`` for BG/NBD one-time buyers."""
+        m = self._m
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        has2 = (x > 0) | (m == 1)
+        ratio = np.log1p((t_obs - tx) / (alpha + tx))
+        out: FloatArray = np.where(
+            has2,
+            np.log(a) - np.log(b + np.maximum(x + m, 1.0) - 1.0) + (r + x) * ratio,
+            -np.inf,
+        )
+        return out
+
+    # ------------------------------------------------------------------ likelihood
+    def loglik_contributions(self, summary: pd.DataFrame, /) -> pd.Series:
+        """Log-likelihood of each row (not multiplied by ``weight``).
+
+        Returns
+        -------
+        Series
+            Named ``"loglik"``, indexed like ``summary``.
+        """
+        x, tx, t_obs = self._stats(summary)
+        ll = _loglik_rows(self._arr(), {"frequency": x, "recency": tx, "T": t_obs}, self._m)
+        return pd.Series(ll, index=summary.index, name="loglik")
+
+    def loglik(self, summary: pd.DataFrame, /) -> float:
+        """Total log-likelihood of ``summary`` (weighted by its ``weight`` column, if any).
+
+        The value depends on the time unit of ``recency`` and ``T``: re-expressing
+        data and model in a unit ``c`` times longer shifts it by ``sum(x) * log(c)``
+        (the Jacobian of the purchase-time densities).
+        """
+        x, tx, t_obs, w = check_btyd_summary(summary, f"{type(self).__name__}.loglik")
+        ll = _loglik_rows(self._arr(), {"frequency": x, "recency": tx, "T": t_obs}, self._m)
+        return float(np.dot(w, ll))
+
+    # ------------------------------------------------------------------ predictions
+    def probability_alive(self, summary: pd.DataFrame, /) -> pd.Series:
+        """Probability that each customer is still alive at ``T``.
+
+        Returns
+        -------
+        Series
+            Named ``"p_alive"``, indexed like ``summary``.
+        """
+        x, tx, t_obs = self._stats(summary)
+        p = special.expit(-self._log_odds_dead(x, tx, t_obs))
+        return pd.Series(p, index=summary.index, name="p_alive")
+
+    def _cond_factor(self, x: FloatArray, t_obs: FloatArray, t: FloatArray) -> FloatArray:
+        """``E[X(T, T+t) | alive at T]`` for each row (posterior Gamma x Beta)."""
+        m = self._m
+        r, alpha, b = self.r, self.alpha, self.b
+        out = np.zeros_like(x)
+        for a in _near_one(self.a):
+            log1mz = -np.log1p(t / (alpha + t_obs))
+            z = -np.expm1(log1mz)
+            c = a + b + x + m - 1.0
+            h = np.exp((a - 1.0) * log1mz) * special.hyp2f1(a + b + m - 1.0 - r, a - 1.0, c, z)
+            out = out + c / (a - 1.0) * (1.0 - h)
+        res: FloatArray = out / len(_near_one(self.a))
+        return res
+
+    def expected_purchases(self, summary: pd.DataFrame, /, *, t: float | ArrayLike) -> pd.Series:
+        """Expected number of purchases in ``(T, T + t]`` given each customer's history.
+
+        Parameters
+        ----------
+        summary : DataFrame
+            ``frequency``, ``recency``, ``T`` (model time unit).
+        t : float or array-like
+            Horizon (same unit), a scalar or one value per customer.
+
+        Returns
+        -------
+        Series
+            Named ``"expected_purchases"``, indexed like ``summary``.
+        """
+        x, tx, t_obs = self._stats(summary)
+        tt = _as_t(t, x.size)
+        p_alive = special.expit(-self._log_odds_dead(x, tx, t_obs))
+        # the Gauss hypergeometric part depends on (x, T, t) only
+        pats = compress({"x": x, "T": t_obs, "t": tt}, None)
+        f = self._cond_factor(pats.columns["x"], pats.columns["T"], pats.columns["t"])
+        return pd.Series(p_alive * f[pats.inverse], index=summary.index, name="expected_purchases")
+
+    def expected_purchases_new_customer(self, t: float | ArrayLike) -> FloatArray:
+        """Expected repeat purchases of a new customer in ``(0, t]`` (FHL 2005 eq. 9).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time(s) since the first purchase.
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``t``.
+        """
+        tt = np.asarray(t, dtype=np.float64)
+        if not np.all(np.isfinite(tt) & (tt >= 0)):
+            msg = f"t must be finite and >= 0; got {t!r}."
+            raise ParameterError(msg)
+        m, r, alpha, b = self._m, self.r, self.alpha, self.b
+        out = np.zeros_like(tt)
+        pts = _near_one(self.a)
+        for a in pts:
+            log1mz = -np.log1p(tt / alpha)
+            z = -np.expm1(log1mz)
+            c = a + b + m - 1.0
+            pref = (a + b - 1.0) / (a - 1.0) - m
+            h = np.exp((a - 1.0) * log1mz) * special.hyp2f1(c - r, a - 1.0, c, z)
+            out = out + pref * (1.0 - h)
+        res: FloatArray = out / len(pts)
+        return res
+
+    def probability_alive_new_customer(self, t: float | ArrayLike) -> FloatArray:
+        """Probability that a new customer is still alive ``t`` after the first purchase.
+
+        Times the cohort size, this is the expected number of customers alive.
+        BG/NBD: ``2F1(r, a; a + b; -t/α)``; MBG/NBD: ``b/(a+b) 2F1(r, a; a + b + 1; -t/α)``.
+        """
+        tt = np.asarray(t, dtype=np.float64)
+        if not np.all(np.isfinite(tt) & (tt >= 0)):
+            msg = f"t must be finite and >= 0; got {t!r}."
+            raise ParameterError(msg)
+        m, r, alpha, a, b = self._m, self.r, self.alpha, self.a, self.b
+        log1mz = -np.log1p(tt / alpha)
+        z = -np.expm1(log1mz)
+        c = a + b + m
+        res: FloatArray = (b / (a + b)) ** m * np.exp(a * log1mz) * special.hyp2f1(c - r, a, c, z)
+        return res
+
+    def purchase_count_pmf(self, n: int | ArrayLike, t: float) -> pd.Series:
+        """Unconditional ``P(X(t) = n)`` for a new customer (FHL 2005 eq. 8).
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of repeat purchases (>= 0).
+        t : float
+            Time since the first purchase.
+
+        Returns
+        -------
+        Series
+            Named ``"pmf"``, indexed by ``n``.
+        """
+        nn = np.atleast_1d(np.asarray(n))
+        if nn.ndim != 1 or not np.all((nn >= 0) & (nn == np.floor(nn))):
+            msg = f"n must be non-negative integers; got {n!r}."
+            raise ParameterError(msg)
+        tt = _scalar_t(t)
+        nf = nn.astype(np.float64)
+        m, r, alpha, a, b = self._m, self.r, self.alpha, self.a, self.b
+        q = tt / (alpha + tt)
+        log_nb = (
+            special.gammaln(r + nf)
+            - special.gammaln(r)
+            - special.gammaln(nf + 1.0)
+            + r * (np.log(alpha) - np.log(alpha + tt))
+            + special.xlogy(nf, q)
+        )
+        first = np.exp(special.betaln(a, b + nf + m) - special.betaln(a, b) + log_nb)
+        has2 = (nf > 0) | (m == 1)
+        tail = np.where(nf > 0, special.betainc(np.maximum(nf, 1.0), r, q), 1.0)
+        coef = np.exp(
+            special.betaln(a + 1.0, b + np.maximum(nf + m, 1.0) - 1.0) - special.betaln(a, b)
+        )
+        pmf = first + np.where(has2, coef * tail, 0.0)
+        return pd.Series(pmf, index=pd.Index(nn, name="n"), name="pmf")
+
+    def discounted_expected_transactions(
+        self, summary: pd.DataFrame, /, *, discount_rate: float
+    ) -> pd.Series:
+        """Discounted expected residual transactions (DERT) with continuous discounting.
+
+        ``DERT_i = ∫_0^∞ exp(-δ t) dE[X(T_i, T_i + t) | x_i, t_x_i, T_i]``, with ``δ``
+        the continuous discount rate per model time unit. The conditional
+        transaction rate is ``P(alive) * E[λ exp(-λ p t)]`` under the posterior
+        ``λ ~ Gamma(r + x, α + T)``, ``p ~ Beta(a, b + x + m)``, i.e.
+        ``P(alive) (r+x)/(α+T) 2F1(r+x+1, a; a+b+x+m; -t/(α+T))``; the Laplace
+        transform is computed by an exponentially convergent trapezoid rule in
+        ``log t`` (accurate to about 1e-10 relative).
+
+        Parameters
+        ----------
+        summary : DataFrame
+            ``frequency``, ``recency``, ``T``.
+        discount_rate : float
+            ``δ > 0`` per model time unit (for an annual rate ``d`` with weekly
+            data use ``δ = log(1 + d) / 52.18``).
+
+        Returns
+        -------
+        Series
+            Named ``"dert"``, indexed like ``summary``.
+        """
+        delta = float(discount_rate)
+        if not (np.isfinite(delta) and delta > 0):
+            msg = f"discount_rate must be a finite float > 0; got {discount_rate!r}."
+            raise ParameterError(msg)
+        x, tx, t_obs = self._stats(summary)
+        p_alive = special.expit(-self._log_odds_dead(x, tx, t_obs))
+        pats = compress({"x": x, "T": t_obs}, None)
+        xs, ts = pats.columns["x"], pats.columns["T"]
+        m, r, alpha, a, b = self._m, self.r, self.alpha, self.a, self.b
+        big_r = r + xs
+        big_a = alpha + ts
+        c = a + b + xs + m
+
+        def g(sl: slice, t: FloatArray) -> FloatArray:
+            aa = big_a[sl, None]
+            log1mw = -np.log1p(t / aa)
+            w = -np.expm1(log1mw)
+            out: FloatArray = (
+                big_r[sl, None]
+                / aa
+                * np.exp(a * log1mw)
+                * special.hyp2f1(a + b + m - 1.0 - r, a, c[sl, None], w)
+            )
+            return out
+
+        integral = laplace_log_time(g, delta, big_a / (big_r + 1.0))
+        return pd.Series(p_alive * integral[pats.inverse], index=summary.index, name="dert")
+
+    # ------------------------------------------------------------------ units
+    def in_period(self, period: Period) -> Self:
+        """The same model with time measured in ``period`` (``α`` rescales, shapes do not).
+
+        Predictions for data expressed in the new unit equal the original
+        predictions for the original data.
+
+        Raises
+        ------
+        ParameterError
+            The model's own period is unspecified.
+        """
+        if self.period is None:
+            msg = (
+                f"{type(self).__name__}.in_period needs the model's period; this model has "
+                "period=None (pass period= to fit or to the constructor)."
+            )
+            raise ParameterError(msg)
+        new = TimeUnit.parse(period)
+        factor = new.days / self.period.days
+        return attrs.evolve(self, alpha=self.alpha / factor, period=new)  # type: ignore[misc]
+
+
+_B = TypeVar("_B", bound=_BetaGeoMixin)
+
+
+@attrs.frozen(kw_only=True)
+class BetaGeo(_BetaGeoMixin):
+    r"""BG/NBD model with fixed parameters (Fader, Hardie & Lee 2005).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and scale (in time units) of the gamma purchase-rate heterogeneity.
+    a, b : float
+        Beta parameters of the dropout probability after each repeat purchase.
+    period : str, TimeUnit or None
+        Time unit of ``alpha`` (and of the data the model is applied to);
+        ``None`` when unspecified.
+
+    Notes
+    -----
+    Individual likelihood (FHL 2005, eq. 6), computed in log space:
+
+    .. math::
+
+        L = \frac{B(a, b+x)}{B(a, b)} \frac{\Gamma(r+x)\alpha^r}{\Gamma(r)}
+            \left[(\alpha+T)^{-(r+x)} + \delta_{x>0}\frac{a}{b+x-1}(\alpha+t_x)^{-(r+x)}\right]
+
+    One-time buyers have ``P(alive) = 1`` (FHL 2005, section 5); prefer
+    :class:`~custrel.models.ModifiedBetaGeo` when their churn matters.
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers"
+           the easy way. Marketing Science 24(2), 275-284.
+
+    Examples
+    --------
+    >>> m = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, period="W")  # FHL (2005), CDNOW
+    >>> s = pd.DataFrame({"frequency": [0, 2], "recency": [0.0, 30.43], "T": [38.86, 38.86]},
+    ...                  index=pd.Index([1, 2], name="customer_id"))
+    >>> m.probability_alive(s).round(4).tolist()
+    [1.0, 0.7266]
+    >>> m.expected_purchases(s, t=39).round(3).tolist()
+    [0.195, 1.226]
+    >>> BetaGeo(r=-1.0, alpha=1.0, a=1.0, b=1.0)
+    Traceback (most recent call last):
+    ...
+    custrel.errors.ParameterError: BetaGeo.r must be a finite float > 0; got -1.0.
+    """
+
+    _m: ClassVar[int] = 0
+    r: float = attrs.field(validator=positive_param, converter=float)
+    alpha: float = attrs.field(validator=positive_param, converter=float)
+    a: float = attrs.field(validator=positive_param, converter=float)
+    b: float = attrs.field(validator=positive_param, converter=float)
+    period: TimeUnit | None = attrs.field(default=None, converter=parse_period)
+
+    @classmethod
+    def fit(
+        cls,
+        summary: pd.DataFrame,
+        /,
+        *,
+        period: Period | None = None,
+        config: FitConfig = DEFAULT_FIT_CONFIG,
+    ) -> FitResult[BetaGeo]:
+        """Fit by maximum likelihood on ``frequency``, ``recency``, ``T`` (and ``weight``).
+
+        Parameters
+        ----------
+        summary : DataFrame
+            One row per customer (or per pattern with a ``weight`` column).
+        period : str, TimeUnit or None
+            Time unit of ``recency`` and ``T``; recorded on the model and result.
+        config : FitConfig
+            Penalty, iterations, start point, covariance.
+
+        Returns
+        -------
+        FitResult[BetaGeo]
+
+        Raises
+        ------
+        SchemaError, DataValidationError
+            Invalid summary.
+        ConvergenceError
+            No usable optimum.
+
+        Examples
+        --------
+        >>> import custrel
+        >>> from custrel.datasets import load_cdnow
+        >>> s = custrel.calibration_holdout(load_cdnow(), calibration_end="1997-09-30",
+        ...                                 observation_end="1998-06-30", period="W")
+        >>> res = BetaGeo.fit(s, period="W")
+        >>> res.params.round(3).tolist(), round(res.loglik, 4)
+        ([0.243, 4.414, 0.793, 2.426], -9582.4292)
+        """
+        return _fit(cls, summary, period=period, config=config)
+
+
+def _fit(
+    cls: type[_B], summary: pd.DataFrame, *, period: Period | None, config: FitConfig
+) -> FitResult[_B]:
+    """Shared ``fit`` of BG/NBD and MBG/NBD."""
+    name = cls.__name__
+    x, tx, t_obs, w = check_btyd_summary(summary, f"{name}.fit")
+    unit = parse_period(period)
+    tscale = float(np.max(t_obs)) if t_obs.size else 1.0
+    tscale = tscale if tscale > 0 else 1.0
+    mean_x = float(np.average(x, weights=w)) if w.sum() > 0 else 0.0
+    starts = [
+        {"r": 1.0, "alpha": tscale, "a": 1.0, "b": 1.0},
+        {"r": 0.5, "alpha": tscale / max(mean_x, 0.1), "a": 0.5, "b": 2.0},
+        {"r": 0.1, "alpha": 0.1 * tscale, "a": 0.1, "b": 0.1},
+        {"r": 2.0, "alpha": 5.0 * tscale, "a": 2.0, "b": 5.0},
+    ]
+
+    def build(p: dict[str, float]) -> _B:
+        return cls(**p, period=unit)  # type: ignore[call-arg]
+
+    return fit_mle(
+        _spec(name, cls._m),
+        {"frequency": x, "recency": tx, "T": t_obs},
+        w,
+        config=config,
+        starts=starts,
+        build=build,
+        period=unit,
+    )
