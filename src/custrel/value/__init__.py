@@ -1,11 +1,21 @@
 """Customer value: CLV in explicit time units, customer equity, profit and retention economics.
 
+- :func:`clv` / :func:`clv_frame` with :class:`CLVSpec`: customer lifetime value
+  with the horizon and the discount rate stated in named units, converted
+  exactly to the purchase model's unit (discrete steps or continuous DERT);
 - :func:`customer_profit`, :func:`cost_benefit`, :func:`cost_benefit_totals`:
   profit and the revenue / cost ratio of each customer (domain.md §6);
 - :class:`RetentionScenario`, :func:`retention_value`, :func:`compare_retention`,
   :func:`retention_uplift`: what retention is worth for the user's own numbers.
 """
 
+from custrel.value._protocols import (
+    DiscountedPurchaseModel,
+    FitLike,
+    PurchaseModel,
+    SpendModel,
+)
+from custrel.value.clv import MODEL_UNIT, CLVSpec, Spend, clv, clv_frame
 from custrel.value.economics import (
     COST_BENEFIT_LABELS,
     CostBenefitConfig,
@@ -21,9 +31,18 @@ from custrel.value.economics import (
 
 __all__ = [
     "COST_BENEFIT_LABELS",
+    "MODEL_UNIT",
+    "CLVSpec",
     "CostBenefitConfig",
+    "DiscountedPurchaseModel",
+    "FitLike",
+    "PurchaseModel",
     "RetentionComparison",
     "RetentionScenario",
+    "Spend",
+    "SpendModel",
+    "clv",
+    "clv_frame",
     "compare_retention",
     "cost_benefit",
     "cost_benefit_totals",
