@@ -393,6 +393,9 @@ def _build(
     margin_rate: float | None,
     zero_net: ZeroNet,
 ) -> CustomerBase:
+    if tx["date"].min() > as_of and prospects is None and contracts is None:
+        msg = f"as_of {as_of.date()} is before the first transaction ({tx['date'].min().date()})."
+        raise DataValidationError(msg)
     end = day_number(as_of)
     keep = (tx["date"] <= as_of).to_numpy()
     n_after = int((~keep).sum())
@@ -605,9 +608,6 @@ def build_customer_base(
     pros = _validate_prospects(prospects, problems)
     cons = _validate_contracts(contracts, problems)
     problems.raise_if_any()
-    if tx["date"].min() > ts and pros is None and cons is None:
-        msg = f"as_of {ts.date()} is before the first transaction ({tx['date'].min().date()})."
-        raise DataValidationError(msg)
     return _build(
         tx,
         as_of=ts,
