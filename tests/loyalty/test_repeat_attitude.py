@@ -154,7 +154,7 @@ def test_repeat_patronage_share_of_wallet_out_of_range_raises():
         ({"min_history_days": 0}, "min_history_days"),
         ({"min_population": 0}, "min_population must be an int >= 1"),
         ({"min_occasions_high": True}, "min_occasions_high must be an int"),
-        ({"states": "hiatus"}, "states must be a StateRules"),
+        ({"states": "hiatus"}, "states must be an instance of StateRules"),
     ],
 )
 def test_repeat_patronage_config_validation(kwargs, match):

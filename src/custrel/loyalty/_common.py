@@ -148,7 +148,7 @@ def instance_of(cls: type, name: str) -> Validator:
 
     def check(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, cls):
-            fail(inst, attr, f"a {name}", value)
+            fail(inst, attr, f"an instance of {name}", value)
 
     return check
 
