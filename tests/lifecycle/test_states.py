@@ -426,3 +426,26 @@ def test_occasion_on_as_of_is_current_under_hiatus(log: pd.DataFrame, ipt: float
     base = build_customer_base(pd.concat([log, extra], ignore_index=True), as_of=as_of)
     lab = StateRules(method="hiatus", ipt_multiple=ipt).classify(base)
     assert (lab.frame["label"] == "current").all()
+
+
+def test_bgnbd_model_p_alive_uses_model_period_fader_hardie_lee_2005() -> None:
+    from custrel.models import BetaGeo
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2, 2],
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta([0, 0, 100, 213], "D"),
+            "amount": 10.0,
+        }
+    )
+    base = build_customer_base(tx, as_of=pd.Timestamp("2024-01-01") + pd.Timedelta(days=272))
+    bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, period="W")
+    # StateRules.period="D" is overridden by the model's own weekly period
+    lab = StateRules(period="D").classify(base, p_alive=bg)
+    assert lab.frame.loc[2, "p_alive"] == pytest.approx(0.7266, abs=5e-4)
+    assert lab.frame.loc[2, "label"] == "current"
+    assert lab.frame.loc[1, "p_alive"] == 1.0  # BG/NBD artefact for one-time buyers
+    assert lab.frame.loc[1, "basis"] == "hiatus_fallback"
+    assert lab.frame.loc[1, "label"] == "lost"
+    trusted = StateRules(trust_p_alive_for_single_purchase=True).classify(base, p_alive=bg)
+    assert trusted.frame.loc[1, "label"] == "current"

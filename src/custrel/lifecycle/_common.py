@@ -57,7 +57,8 @@ def resolve_p_alive(
 ) -> tuple[FloatArray | None, int]:
     """P(alive) aligned with ``base.customers`` (NaN where missing) and #values ignored.
 
-    A model is applied to ``base.btyd_summary(period=period)``. Values for ids
+    A model is applied to ``base.btyd_summary(period=...)`` in the model's own
+    ``period`` when it has one, else in ``period``. Values for ids
     that are not purchasers of ``base`` are ignored and counted. Invalid values
     (outside [0, 1], non-numeric, duplicated ids) raise ``DataValidationError``.
     """
@@ -66,7 +67,8 @@ def resolve_p_alive(
     if isinstance(p_alive, pd.Series):
         series = p_alive
     elif isinstance(p_alive, AliveModel):
-        summary = base.btyd_summary(period=period)
+        own = getattr(p_alive, "period", None)
+        summary = base.btyd_summary(period=own if own is not None else period)
         result = p_alive.probability_alive(summary)
         if isinstance(result, pd.Series):
             series = result

@@ -130,7 +130,8 @@ class StateRules:
     target_min_score : float, optional
         Prospects with ``target_score >=`` this are targets.
     period : str
-        Time unit of :meth:`CustomerBase.btyd_summary` when ``p_alive`` is a model.
+        Time unit of :meth:`CustomerBase.btyd_summary` when ``p_alive`` is a
+        model without its own ``period`` attribute (custrel models carry one).
     contract_overrides : bool
         Contract evidence overrides transaction inference (default). With
         ``False`` contracts decide only for customers without a purchase occasion.
@@ -184,13 +185,19 @@ class StateRules:
     ...                    "date": pd.Timestamp("2024-01-01") + pd.to_timedelta([0, 0, 100, 213], "D"),
     ...                    "amount": 10.0})
     >>> base = build_customer_base(tx, as_of=pd.Timestamp("2024-01-01") + pd.Timedelta(days=272))
-    >>> p = pd.Series({1: 1.0, 2: 0.7266})
-    >>> states = StateRules().classify(base, p_alive=p)
-    >>> states.frame[["label", "action", "basis", "p_alive"]]
+    >>> from custrel.models import BetaGeo
+    >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, period="W")
+    >>> states = StateRules().classify(base, p_alive=bg)
+    >>> states.frame[["label", "action", "basis", "p_alive"]].round(4)
                    label    action            basis  p_alive
     customer_id
     1               lost  win_back  hiatus_fallback   1.0000
     2            current  maintain          p_alive   0.7266
+
+    A P(alive) Series works the same way (customers missing from it get NaN):
+
+    >>> StateRules(method="p_alive").classify(base, p_alive=pd.Series({2: 0.3})).label.tolist()
+    ['lost', 'lost']
     """
 
     method: Literal["auto", "p_alive", "hiatus"] = attrs.field(
