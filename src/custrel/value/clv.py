@@ -304,13 +304,71 @@ def _aligned(values: object, summary: pd.DataFrame, what: str) -> FloatArray:
 Predict: TypeAlias = Callable[[float], FloatArray]
 
 
+def _factorised(model: object) -> bool:
+    """Whether E[X(t) | x, t_x, T] = P(alive | x, t_x, T) * g(x, T, t) for this model.
+
+    True for the BG/NBD, MBG/NBD and Pareto/NBD of :mod:`custrel.models` (FHL
+    2005 eq. 10; Fader & Hardie note 009 eq. 41): the recency enters the
+    conditional expectation only through P(alive).
+    """
+    import custrel.models as cm  # value sits above models; imported late to avoid cycles
+
+    classes = tuple(
+        c
+        for c in (getattr(cm, n, None) for n in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"))
+        if isinstance(c, type)
+    )
+    return bool(classes) and isinstance(model, classes)
+
+
 def _predictor(model: PurchaseModel, summary: pd.DataFrame) -> Predict:
     name = type(model).__name__
+    what = f"{name}.expected_purchases"
+    if _factorised(model) and {"frequency", "T"} <= set(summary.columns):
+        fast = _factorised_predictor(model, summary, what)
+        if fast is not None:
+            return fast
 
     def predict(t: float) -> FloatArray:
-        return _aligned(
-            model.expected_purchases(summary, t=t), summary, f"{name}.expected_purchases"
-        )
+        return _aligned(model.expected_purchases(summary, t=t), summary, what)
+
+    return predict
+
+
+def _factorised_predictor(model: PurchaseModel, summary: pd.DataFrame, what: str) -> Predict | None:
+    """Evaluate g(x, T, t) once per distinct (x, T) and scale by each customer's P(alive).
+
+    One P(alive) call over all customers, then the per-horizon calls run on the
+    distinct (frequency, T) pairs only, which are few in any real customer base
+    (T is a whole number of days). Exact: the ratio E / P(alive) of a
+    factorised model does not depend on the recency used for the distinct rows.
+    """
+    p_alive_fn = getattr(model, "probability_alive", None)
+    if p_alive_fn is None:
+        return None
+    name = type(model).__name__
+    p_alive = _aligned(p_alive_fn(summary), summary, f"{name}.probability_alive")
+    x = summary["frequency"].to_numpy(dtype=np.float64)
+    t_obs = summary["T"].to_numpy(dtype=np.float64)
+    t_codes, _ = pd.factorize(t_obs)
+    if not np.all((x >= 0) & (x == np.floor(x)) & (x < 2**31)):
+        return None  # the model's own validation will report it on the direct path
+    key = t_codes.astype(np.int64) * (int(x.max()) + 1) + x.astype(np.int64)
+    inverse, uniq_key = pd.factorize(key)
+    if len(uniq_key) > 0.5 * len(summary):
+        return None  # little to gain over the direct evaluation
+    first = np.zeros(len(uniq_key), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(summary) - 1, -1, -1)
+    xu, tu = x[first], t_obs[first]
+    reduced = pd.DataFrame({"frequency": xu, "recency": np.where(xu > 0, tu, 0.0), "T": tu})
+    p_red = _aligned(p_alive_fn(reduced), reduced, f"{name}.probability_alive")
+    if not np.all(p_red > 1e-300):
+        return None
+
+    def predict(t: float) -> FloatArray:
+        e = _aligned(model.expected_purchases(reduced, t=t), reduced, what)
+        out: FloatArray = p_alive * (e / p_red)[inverse]
+        return out
 
     return predict
 
@@ -377,9 +435,9 @@ def spend_per_purchase(spend: Spend, summary: pd.DataFrame) -> FloatArray:
     return _aligned(fn(summary), summary, f"{type(spend).__name__}.expected_spend")
 
 
-def _frame(
+def _compute(
     purchase_model: PurchaseModel, spend: Spend, summary: pd.DataFrame, spec: CLVSpec
-) -> pd.DataFrame:
+) -> dict[str, FloatArray]:
     summary = _check_summary(summary)
     det, cum = discounted_purchases(purchase_model, summary, spec)
     sp = spend_per_purchase(spend, summary)
@@ -391,9 +449,27 @@ def _frame(
     data["spend"] = sp
     data["value_per_purchase"] = per
     data["clv"] = det * per
-    out = pd.DataFrame(data, index=summary.index.copy())
-    out.index.name = summary.index.name or "customer_id"
-    return out
+    return data
+
+
+def _index(summary: pd.DataFrame) -> pd.Index:
+    idx = summary.index.copy()
+    idx.name = summary.index.name or "customer_id"
+    return idx
+
+
+def _frame(
+    purchase_model: PurchaseModel, spend: Spend, summary: pd.DataFrame, spec: CLVSpec
+) -> pd.DataFrame:
+    data = _compute(purchase_model, spend, summary, spec)
+    return pd.DataFrame(data, index=_index(summary))
+
+
+def _series(
+    purchase_model: PurchaseModel, spend: Spend, summary: pd.DataFrame, spec: CLVSpec
+) -> pd.Series:
+    data = _compute(purchase_model, spend, summary, spec)
+    return pd.Series(data["clv"], index=_index(summary), name="clv")
 
 
 def clv_frame(
@@ -569,4 +645,4 @@ def clv(
         cost_per_order=cost_per_order,
         quadrature_nodes=quadrature_nodes,
     )
-    return _frame(purchase_model, spend, summary, spec)["clv"]
+    return _series(purchase_model, spend, summary, spec)
