@@ -21,14 +21,22 @@ from __future__ import annotations
 import base64
 import html as _html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import numpy as np
 import pandas as pd
 
+from custrel.data import TimeUnit
+
+if TYPE_CHECKING:
+    from custrel.report.pipeline import CRMReport
+    from custrel.report.privacy import Pseudonymizer
+
 __all__ = [
     "Section",
+    "build_report_html",
     "bullet_list",
     "escape",
     "figure_html",
@@ -36,6 +44,8 @@ __all__ = [
     "paragraph",
     "render_document",
     "table_html",
+    "unit_text",
+    "withhold_examples",
 ]
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -62,6 +72,36 @@ td.t,th.t{text-align:left}
 img{max-width:100%;height:auto}
 nav a{margin-right:12px}
 """
+
+
+_UNIT_WORDS: Final = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+_EXAMPLES = re.compile(r"\(e\.g\.[^)]*\)")
+
+
+def unit_text(amount: float, period: str | float) -> str:
+    """A duration as text, e.g. ``"52 weeks"``.
+
+    Examples
+    --------
+    >>> unit_text(52, "W"), unit_text(1, "year"), unit_text(3, 14)
+    ('52 weeks', '1 year', '3 x 14 days')
+    """
+    unit = TimeUnit.parse(period)
+    word = _UNIT_WORDS.get(unit.name)
+    if word is None:
+        return f"{amount:g} x {unit.days:g} days"
+    return f"{amount:g} {word}{'' if amount == 1 else 's'}"
+
+
+def withhold_examples(text: str) -> str:
+    """Remove ``(e.g. ...)`` example lists, which may quote customer ids, from a message.
+
+    Examples
+    --------
+    >>> withhold_examples("2 customer(s) excluded: no_purchase_occasion (e.g. customer_id 'A-17')")
+    '2 customer(s) excluded: no_purchase_occasion (examples withheld)'
+    """
+    return _EXAMPLES.sub("(examples withheld)", text)
 
 
 def escape(value: object) -> str:
@@ -216,3 +256,432 @@ def render_document(
         parts.append(f'<footer class="note">{escape(footer)}</footer>')
     parts.append("</main></body></html>")
     return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# The CRM report
+# --------------------------------------------------------------------------------------
+
+_MONEY = "{:,.0f}"
+
+
+def _plot_png(draw: Callable[[Any], object]) -> bytes | None:
+    """Run ``draw(ax)`` on a fresh off-screen figure; ``None`` without matplotlib."""
+    from custrel.errors import MissingDependencyError
+
+    try:
+        from custrel._optional import require
+
+        figure_mod = require("matplotlib.figure", extra="plot", feature="the report's plots")
+    except MissingDependencyError:
+        return None
+    from custrel.report.plots import figure_png
+
+    fig = figure_mod.Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
+    draw(ax)
+    return figure_png(ax)
+
+
+def _figure(draw: Callable[[Any], object], *, alt: str, caption: str | None = None) -> str:
+    png = _plot_png(draw)
+    if png is None:
+        return paragraph(
+            "(Plot omitted: install the plot extra, pip install 'custrel[plot]'.)", css_class="note"
+        )
+    return figure_html(png, alt=alt, caption=caption)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _ids(frame: pd.DataFrame, pseudonymizer: Pseudonymizer | None) -> pd.DataFrame:
+    return frame if pseudonymizer is None else pseudonymizer.frame(frame)
+
+
+def _strategy_text(report: CRMReport) -> dict[str, str]:
+    lab = report.labels.get("tier")
+    strategies = getattr(getattr(lab, "config", None), "strategies", None) or {}
+    out = {}
+    for tier, strat in strategies.items():
+        text = getattr(strat, "text", None)
+        out[str(tier)] = text() if callable(text) else str(strat)
+    return out
+
+
+def _stage_strategies() -> dict[str, str]:
+    from custrel.report.profile import _module
+
+    lifecycle = _module("custrel.lifecycle")
+    raw = getattr(lifecycle, "STAGE_STRATEGIES", None) if lifecycle is not None else None
+    out: dict[str, str] = {}
+    for stage, strat in (raw or {}).items():
+        text = getattr(strat, "text", None)
+        if callable(text):
+            out[str(stage)] = str(text())
+        elif isinstance(strat, str):
+            out[str(stage)] = strat
+        elif isinstance(strat, Iterable):
+            out[str(stage)] = "; ".join(map(str, strat))
+        else:
+            out[str(stage)] = str(strat)
+    return out
+
+
+def _sec_headline(report: CRMReport) -> Section:
+    from custrel.report.tables import headline_numbers
+
+    h = headline_numbers(report.profile)
+    cards = {
+        "customers": f"{int(h['customers']):,}",
+        "active (current)": f"{int(h.get('active', 0)):,}",
+        "at risk (declining)": f"{int(h.get('at_risk', 0)):,}",
+        "lost": f"{int(h.get('lost', 0)):,}",
+        "customer equity (sum of CLV)": _MONEY.format(h["customer_equity"])
+        if "customer_equity" in h
+        else "n/a",
+    }
+    cfg = report.settings.crm
+    text = (
+        f"Customers evaluated on {report.base.as_of.date()}. Active customers are "
+        "those the purchase model (or, where it cannot tell, a 270-day hiatus rule) "
+        "considers still buying; at risk are active customers whose spending fell "
+        "to less than half of their own earlier level; customer equity is the "
+        f"discounted value of every customer's expected purchases over the next "
+        f"{unit_text(cfg.horizon, cfg.horizon_period or cfg.period)} "
+        f"({cfg.discount_rate:.0%} a year discount rate)."
+    )
+    return Section(
+        id="headline", title="Headline numbers", body=headline_html(cards) + paragraph(text)
+    )
+
+
+def _sec_model(report: CRMReport) -> Section:
+    m = report.models
+    rows = []
+    for c in m["candidates"]:
+        fit = c.get("fit") or {}
+        hold = c.get("holdout") or {}
+        rows.append(
+            {
+                "model": c["label"],
+                "log-likelihood": fit.get("loglik", np.nan),
+                "holdout RMSE": hold.get("rmse", np.nan),
+                "holdout MAE": hold.get("mae", np.nan),
+                "predicted total": hold.get("predicted_total", np.nan),
+                "actual total": hold.get("actual_total", np.nan),
+                "note": c.get("error") or "",
+            }
+        )
+    cand = pd.DataFrame(rows).set_index("model")
+    params = m["purchase_model"].get("params", {})
+    ses = m["purchase_model"].get("standard_errors", {})
+    ptab = pd.DataFrame(
+        {"estimate": pd.Series(params), "standard error": pd.Series(ses, dtype=np.float64)}
+    )
+    ptab.index.name = "parameter"
+    body = (
+        paragraph(m["choice"]["reason"])
+        + table_html(cand, float_format=",.4f")
+        + paragraph(
+            f"Parameters of {m['choice']['label']} refitted on all data up to {m['as_of']} "
+            f"(time unit {m['period']}; log-likelihood "
+            f"{m['purchase_model'].get('loglik', float('nan')):,.2f}):"
+        )
+        + table_html(ptab, float_format=",.4f")
+    )
+    return Section(id="model", title="Purchase model: which one and why", body=body)
+
+
+def _sec_tiers(report: CRMReport) -> Section:
+    from custrel.report.plots import plot_tier_pyramid
+    from custrel.report.tables import label_table
+
+    prof = report.profile
+    if prof["tier"].isna().all():
+        return Section(
+            id="tiers", title="Value tiers", body=paragraph("Value tiers were not computed.")
+        )
+    tab = label_table(prof, "tier", value="revenue_window")
+    strategies = _strategy_text(report)
+    tab["strategy"] = [strategies.get(str(t), "") for t in tab.index]
+    if "clv" in prof:
+        tab["mean CLV"] = (
+            prof.groupby(prof["tier"], observed=False)["clv"].mean().reindex(tab.index)
+        )
+    determined = tab.loc[[t for t in tab.index if str(t) != "undetermined"], "customers"]
+    fig = _figure(
+        lambda ax: plot_tier_pyramid(determined, ax=ax),
+        alt="Customer pyramid: customers per value tier",
+    )
+    body = (
+        paragraph(
+            "Active customers (a purchase in the last 365 days) are ranked by their revenue "
+            "in that window: the top 5% are diamond, the next 15% gold, the rest silver. "
+            "Each tier gets its own service strategy; customers without a recent purchase "
+            "have no tier (undetermined, not active in the window)."
+        )
+        + fig
+        + table_html(tab)
+    )
+    return Section(id="tiers", title="Value tiers and their strategies", body=body)
+
+
+def _sec_stages(report: CRMReport) -> Section:
+    from custrel.report.plots import plot_label_counts
+    from custrel.report.tables import label_table
+
+    prof = report.profile
+    if prof["stage"].isna().all():
+        return Section(
+            id="stages",
+            title="Lifecycle stages",
+            body=paragraph("Lifecycle stages were not computed."),
+        )
+    tab = label_table(prof, "stage", value="revenue_window")
+    strategies = _stage_strategies()
+    if strategies:
+        tab["strategy"] = [strategies.get(str(s), "") for s in tab.index]
+    fig = _figure(
+        lambda ax: plot_label_counts(
+            tab["customers"], ax=ax, title="Customers per lifecycle stage"
+        ),
+        alt="Customers per lifecycle stage",
+    )
+    body = (
+        paragraph(
+            "Exploration: a first purchase only. Formation: a young, growing relationship. "
+            "Stability: a mature relationship at a steady level. Decline: spending fell to less "
+            "than half of the customer's own earlier rate. Terminated: the customer is lost."
+        )
+        + fig
+        + table_html(tab)
+    )
+    return Section(id="stages", title="Lifecycle stages", body=body)
+
+
+def _sec_state_tier(report: CRMReport) -> Section:
+    from custrel.report.tables import crosstab_counts
+
+    prof = report.profile
+    if prof["state"].isna().all() or prof["tier"].isna().all():
+        return Section(id="state-tier", title="State × tier", body=paragraph("Not computed."))
+    tab = crosstab_counts(prof, "state", "tier")
+    body = paragraph(
+        "Customers by relationship state (rows) and value tier (columns). Lost customers "
+        "have no current tier; their action depends on their last known tier."
+    ) + table_html(tab)
+    return Section(id="state-tier", title="Customer state × value tier", body=body)
+
+
+def _sec_migration(report: CRMReport) -> Section:
+    from custrel.report.plots import plot_migration_matrix
+
+    if not report.migration:
+        why = [n for n in report.notes if n.startswith("Migration")]
+        text = why[0] if why else "Migration was not computed."
+        return Section(id="migration", title="Migration between two dates", body=paragraph(text))
+    d0, d1 = report.migration_dates
+    parts = [
+        paragraph(
+            f"How customers moved between the evaluation on {d0.date()} (rows) and the one on "
+            f"{d1.date()} (columns). '(absent)' means not yet a customer at that date."
+        )
+    ]
+    for scheme, mat in report.migration.items():
+        parts.append(f"<h3>{escape(scheme)}</h3>")
+        if scheme == "stage":
+
+            def draw(ax: Any, m: pd.DataFrame = mat) -> object:
+                return plot_migration_matrix(m, ax=ax)
+
+            parts.append(_figure(draw, alt=f"{scheme} migration"))
+        parts.append(table_html(mat))
+    return Section(id="migration", title="Migration between two dates", body="".join(parts))
+
+
+def _sec_p_alive(report: CRMReport) -> Section:
+    from custrel.report.plots import plot_probability_alive_matrix
+    from custrel.report.tables import probability_alive_matrix
+
+    if report.model is None:
+        return Section(id="p-alive", title="P(alive)", body=paragraph("No purchase model."))
+    summ = report.profile.dropna(subset=["T"])
+    t_max = float(summ["T"].max())
+    q99 = float(summ["frequency"].astype(np.float64).quantile(0.99))
+    f_max = int(min(max(q99, 5.0), 40.0))
+    matrix = probability_alive_matrix(report.model, T=t_max, max_frequency=f_max)
+    fig = _figure(
+        lambda ax: plot_probability_alive_matrix(matrix, ax=ax),
+        alt="P(alive) by frequency and recency",
+    )
+    body = (
+        paragraph(
+            "The chance that a customer who first bought at the start of the data is still active, "
+            "by how many repeat purchases they made (frequency) and when the last one was "
+            "(recency). Frequent buyers who stopped buying long ago are the likeliest to be lost."
+        )
+        + fig
+    )
+    return Section(id="p-alive", title="P(alive) by frequency and recency", body=body)
+
+
+def _sec_holdout(report: CRMReport) -> Section:
+    from custrel.report.plots import plot_holdout_by_frequency
+    from custrel.report.tables import holdout_by_frequency
+
+    if report.holdout is None:
+        text = "The data span was too short for a calibration/holdout check."
+        return Section(id="holdout", title="Calibration vs holdout", body=paragraph(text))
+    h = report.holdout
+    tab = holdout_by_frequency(h, h["predicted_holdout"])
+    fig = _figure(
+        lambda ax: plot_holdout_by_frequency(tab, ax=ax), alt="Calibration vs holdout purchases"
+    )
+    m = report.models
+    body = (
+        paragraph(
+            f"The model was fitted on purchases up to {m['calibration_end']} and asked to predict "
+            f"each customer's purchases up to {m['holdout_end']}. Mean predicted and actual "
+            "holdout purchases, by the number of repeat purchases in the calibration period:"
+        )
+        + fig
+        + table_html(tab, float_format=",.3f")
+    )
+    return Section(id="holdout", title="Calibration vs holdout tracking", body=body)
+
+
+def _sec_clv(report: CRMReport) -> Section:
+    from custrel.report.plots import plot_clv_distribution
+    from custrel.report.tables import value_quantiles
+
+    prof = report.profile
+    if prof["clv"].isna().all():
+        return Section(
+            id="clv", title="Customer lifetime value", body=paragraph("CLV was not computed.")
+        )
+    q = value_quantiles(prof["clv"]).to_frame("CLV")
+    fig = _figure(lambda ax: plot_clv_distribution(prof["clv"], ax=ax), alt="CLV distribution")
+    top = prof["clv"].sort_values(ascending=False)
+    n20 = max(round(0.2 * top.notna().sum()), 1)
+    share = float(top.head(n20).sum() / top.sum()) if top.sum() else float("nan")
+    body = (
+        paragraph(f"The top 20% of customers by CLV hold {_pct(share)} of the customer equity.")
+        + fig
+        + table_html(q)
+    )
+    return Section(id="clv", title="Customer lifetime value distribution", body=body)
+
+
+def _sec_loyalty(report: CRMReport) -> Section:
+    from custrel.report.tables import label_table, undetermined_summary
+
+    prof = report.profile
+    parts = [
+        paragraph(
+            "Loyalty has a behavioural side (repeat purchase, visible in transactions) and an "
+            "attitudinal side (how customers feel about the firm, only visible in survey data). "
+            "custrel never guesses the attitude: without survey data the loyalty type is "
+            "'undetermined', with the types still possible and the data that would decide it."
+        )
+    ]
+    for scheme, title in (
+        ("dick_basu", "Dick & Basu loyalty"),
+        ("sindell", "Sindell loyalty types"),
+    ):
+        if prof[scheme].isna().all():
+            continue
+        parts.append(f"<h3>{escape(title)}</h3>")
+        parts.append(table_html(label_table(prof, scheme)))
+    schemes = [
+        s
+        for s in (
+            "state",
+            "stage",
+            "tier",
+            "rfm_segment",
+            "dick_basu",
+            "sindell",
+            "behavioural",
+            "emotional",
+            "conscious",
+        )
+        if not prof[s].isna().all()
+    ]
+    und = undetermined_summary(prof, schemes)
+    parts.append("<h3>Undetermined labels and the data that would resolve them</h3>")
+    parts.append(table_html(und, index=False))
+    return Section(id="loyalty", title="Loyalty types", body="".join(parts))
+
+
+def _sec_lists(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> list[Section]:
+    from custrel.report.tables import upgrade_list, win_back_list
+
+    n = report.settings.top_n
+    prof = report.profile
+    out = []
+    if prof["state"].isna().all():
+        wb = paragraph("Customer states were not computed.")
+    else:
+        lst = _ids(win_back_list(prof, n=n), pseudonymizer)
+        wb = paragraph(
+            f"Lost customers worth an active win-back (last known tier diamond or gold), most "
+            f"valuable first; top {n} of {int((prof['action'].astype('string') == 'win_back').sum()):,}."
+        ) + table_html(lst)
+    out.append(Section(id="win-back", title="Win-back list", body=wb))
+    if prof["silver_action"].isna().all():
+        up = paragraph("Upgrade candidates were not computed.")
+    else:
+        lst = _ids(upgrade_list(prof, n=n), pseudonymizer)
+        total = int((prof["silver_action"].astype("string") == "upgrade").sum())
+        up = paragraph(
+            f"Silver customers whose predicted value (CLV) ranks them with gold or diamond "
+            f"customers: develop them. Top {n} of {total:,}, highest CLV first."
+        ) + table_html(lst)
+    out.append(Section(id="upgrade", title="Upgrade list", body=up))
+    return out
+
+
+def _sec_notes(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> Section:
+    items = list(report.notes)
+    if pseudonymizer is not None:
+        items = [withhold_examples(n) for n in items]
+    items.append(
+        "custrel made no network request: all computation ran locally and this file "
+        "embeds every image."
+    )
+    if pseudonymizer is not None:
+        items.append(
+            "Customer ids in this report are pseudonyms (keyed HMAC-SHA256 hashes); the key is "
+            "kept separately by the analyst."
+        )
+    return Section(id="notes", title="Data notes and method", body=bullet_list(items))
+
+
+def build_report_html(report: CRMReport, /, *, pseudonymizer: Pseudonymizer | None = None) -> str:
+    """The full self-contained CRM report of a :class:`~custrel.report.pipeline.CRMReport`.
+
+    Sections (their ``id``): ``headline``, ``model``, ``tiers``, ``stages``,
+    ``state-tier``, ``migration``, ``p-alive``, ``holdout``, ``clv``,
+    ``loyalty``, ``win-back``, ``upgrade``, ``notes``.
+    """
+    sections = [
+        _sec_headline(report),
+        _sec_tiers(report),
+        _sec_stages(report),
+        _sec_state_tier(report),
+        _sec_migration(report),
+        _sec_p_alive(report),
+        _sec_holdout(report),
+        _sec_clv(report),
+        _sec_loyalty(report),
+        *_sec_lists(report, pseudonymizer),
+        _sec_model(report),
+        _sec_notes(report, pseudonymizer),
+    ]
+    subtitle = (
+        f"{len(report.profile):,} customers evaluated on {report.base.as_of.date()} "
+        f"— generated by custrel"
+    )
+    return render_document(report.settings.title, sections, subtitle=subtitle)

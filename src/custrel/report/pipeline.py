@@ -1,0 +1,715 @@
+"""The main job: from a transaction log to the profile, model report, segments and HTML report.
+
+:func:`run_report` composes the public API — validate the log, choose and fit
+a purchase model (BG/NBD, MBG/NBD or Pareto/NBD, compared on a holdout
+period), fit the Gamma-Gamma spend model, value every customer (CLV),
+classify every customer (state, stage, tier, RFM, loyalty), compare two
+evaluation dates (migration) — and returns a :class:`CRMReport` that writes
+``customers.csv``, ``models.json``, ``segments.csv`` and ``report.html``.
+The ``custrel report`` and ``custrel demo`` commands are thin wrappers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from custrel.data import (
+    CustomerBase,
+    TimeUnit,
+    TransactionColumns,
+    build_customer_base,
+    read_transactions,
+)
+from custrel.data._summary import summarize_report
+from custrel.errors import DataValidationError, DataWarning, ParameterError
+from custrel.labels import Labels
+from custrel.report.privacy import Pseudonymizer
+from custrel.report.profile import CRMConfig, _module, assemble_profile, crm_labels
+
+__all__ = [
+    "MODEL_KEYS",
+    "CRMReport",
+    "ModelCandidate",
+    "ReportSettings",
+    "run_report",
+]
+
+#: Purchase models the report can choose from: key -> (class name in custrel.models, label).
+MODEL_KEYS: Final[Mapping[str, tuple[str, str]]] = {
+    "bgnbd": ("BetaGeo", "BG/NBD"),
+    "mbgnbd": ("ModifiedBetaGeo", "MBG/NBD"),
+    "paretonbd": ("ParetoNBD", "Pareto/NBD"),
+}
+_TRUSTS_SINGLE: Final = {"bgnbd": False, "mbgnbd": True, "paretonbd": True}
+
+ModelKey = Literal["auto", "bgnbd", "mbgnbd", "paretonbd"]
+Progress = Callable[[str], None]
+
+
+def _no_progress(_step: str) -> None:
+    return None
+
+
+def _ts_or_none(value: object, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        msg = f"{name} must be a date like 2024-12-31; got {value!r}."
+        raise ParameterError(msg) from exc
+    if pd.isna(ts):
+        msg = f"{name} must be a date like 2024-12-31; got {value!r}."
+        raise ParameterError(msg)
+    return ts.normalize()
+
+
+def _as_of(value: object) -> pd.Timestamp | None:
+    return _ts_or_none(value, "as_of")
+
+
+def _calibration_end(value: object) -> pd.Timestamp | None:
+    return _ts_or_none(value, "calibration_end")
+
+
+def _model_key(_inst: object, _attr: object, value: str) -> None:
+    if value != "auto" and value not in MODEL_KEYS:
+        msg = f"ReportSettings.model must be one of auto, {', '.join(MODEL_KEYS)}; got {value!r}."
+        raise ParameterError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class ReportSettings:
+    """What the report computes.
+
+    Parameters
+    ----------
+    title : str
+        Title of the HTML report.
+    as_of : date-like, optional
+        Evaluation date (inclusive); default the last transaction date.
+    calibration_end : date-like, optional
+        End of the calibration period of the model comparison; the holdout
+        runs from the day after to ``as_of``. Default: two thirds into the
+        data span, when the holdout is at least 8 periods long; otherwise no
+        holdout (models are then compared by log-likelihood).
+    model : {"auto", "bgnbd", "mbgnbd", "paretonbd"}
+        Purchase model; ``"auto"`` chooses by holdout error (see :func:`run_report`).
+    crm : CRMConfig
+        Time unit, horizon, discount rate and classification thresholds.
+    top_n : int
+        Rows of the win-back and upgrade lists in the HTML report.
+    migration : bool
+        Compare stages and tiers between two evaluation dates when the data allow.
+    """
+
+    title: str = "Customer relationship report"
+    as_of: pd.Timestamp | None = attrs.field(default=None, converter=_as_of)
+    calibration_end: pd.Timestamp | None = attrs.field(default=None, converter=_calibration_end)
+    model: ModelKey = attrs.field(default="auto", validator=_model_key)
+    crm: CRMConfig = attrs.field(factory=CRMConfig)
+    top_n: int = 50
+    migration: bool = True
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ModelCandidate:
+    """One purchase model of the comparison.
+
+    Attributes
+    ----------
+    key : str
+        ``bgnbd``, ``mbgnbd`` or ``paretonbd``.
+    label : str
+        Display name (``BG/NBD``, ...).
+    fit : object or None
+        The FitResult on the calibration summary (``None`` when the fit failed).
+    holdout : Mapping[str, float]
+        Holdout metrics (empty without a holdout).
+    error : str or None
+        Why the model could not be fitted.
+    """
+
+    key: str
+    label: str
+    fit: Any = None
+    holdout: Mapping[str, float] = attrs.field(factory=dict)
+    error: str | None = None
+
+    @property
+    def loglik(self) -> float:
+        """Calibration log-likelihood (NaN when not fitted)."""
+        return float(getattr(self.fit, "loglik", math.nan))
+
+
+def _fit_json(fit: Any) -> dict[str, Any]:
+    """JSON-able description of a FitResult (parameters, standard errors, log-likelihood)."""
+    params = getattr(fit, "params", None)
+    out: dict[str, Any] = {"model": type(fit.model).__name__}
+    if isinstance(params, pd.Series):
+        out["params"] = {str(k): float(v) for k, v in params.items()}
+    try:
+        se = fit.standard_errors
+    except Exception:
+        se = None
+    if isinstance(se, pd.Series):
+        out["standard_errors"] = {str(k): _num(v) for k, v in se.items()}
+    for name in ("loglik", "n_customers", "n_patterns", "converged", "iterations", "aic", "bic"):
+        val = getattr(fit, name, None)
+        if val is not None:
+            out[name] = bool(val) if isinstance(val, bool | np.bool_) else _num(val)
+    period = getattr(fit, "period", None)
+    if period is not None:
+        out["period"] = getattr(period, "name", str(period))
+    return out
+
+
+def _num(value: object) -> float | None:
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _holdout_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    err = predicted - actual
+    total_a, total_p = float(actual.sum()), float(predicted.sum())
+    return {
+        "customers": float(actual.size),
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "mae": float(np.mean(np.abs(err))),
+        "actual_total": total_a,
+        "predicted_total": total_p,
+        "total_error_pct": float(100.0 * (total_p - total_a) / total_a) if total_a else math.nan,
+    }
+
+
+def _fit_model(key: str, summary: pd.DataFrame, period: str) -> Any:
+    models = _module("custrel.models")
+    cls_name = MODEL_KEYS[key][0]
+    cls = getattr(models, cls_name, None) if models is not None else None
+    if cls is None:
+        msg = f"{MODEL_KEYS[key][1]} is not available in this installation of custrel."
+        raise ParameterError(msg)
+    return cls.fit(summary.loc[:, ["frequency", "recency", "T"]], period=period)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class CRMReport:
+    """Everything the main job computed; :meth:`write` saves the four output files.
+
+    Attributes
+    ----------
+    profile : DataFrame
+        One row per customer (:func:`custrel.report.assemble_profile` layout).
+    segments : DataFrame
+        Segment profiles: one row per (scheme, segment) with customers, revenue and CLV.
+    models : dict
+        JSON-able model report: candidates, choice and reason, fitted parameters,
+        standard errors, log-likelihoods, holdout metrics, spend model, CLV settings.
+    labels : Mapping[str, Labels]
+        The classifications by profile scheme name.
+    base : CustomerBase
+        The validated customer base at ``as_of``.
+    settings : ReportSettings
+        What was asked for.
+    model : object or None
+        The chosen purchase model fitted on all data up to ``as_of``.
+    holdout : DataFrame or None
+        Calibration summary with ``frequency_holdout`` and the chosen model's
+        ``predicted_holdout`` (when a holdout exists).
+    migration : Mapping[str, DataFrame]
+        Migration matrices by scheme between ``migration_dates``.
+    migration_dates : tuple of Timestamp
+        The two evaluation dates of the migration (empty when not computed).
+    notes : tuple of str
+        Plain-language notes: data exclusions, skipped capabilities, choices made.
+    """
+
+    profile: pd.DataFrame
+    segments: pd.DataFrame
+    models: dict[str, Any]
+    labels: Mapping[str, Labels]
+    base: CustomerBase
+    settings: ReportSettings
+    model: Any = None
+    holdout: pd.DataFrame | None = None
+    migration: Mapping[str, pd.DataFrame] = attrs.field(factory=dict)
+    migration_dates: tuple[pd.Timestamp, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_html(self, *, pseudonymizer: Pseudonymizer | None = None) -> str:
+        """The self-contained HTML report (customer ids pseudonymised when asked)."""
+        from custrel.report.html import build_report_html
+
+        return build_report_html(self, pseudonymizer=pseudonymizer)
+
+    def write(
+        self,
+        out_dir: str | Path,
+        /,
+        *,
+        pseudonymizer: Pseudonymizer | None = None,
+        progress: Progress = _no_progress,
+    ) -> dict[str, Path]:
+        """Write ``customers.csv``, ``models.json``, ``segments.csv`` and ``report.html``.
+
+        With ``pseudonymizer`` every customer id in every file is replaced by
+        its keyed hash; the key itself is never written here.
+
+        Returns
+        -------
+        dict of str to Path
+            The four paths by short name.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "customers": out / "customers.csv",
+            "models": out / "models.json",
+            "segments": out / "segments.csv",
+            "report": out / "report.html",
+        }
+        profile = self.profile if pseudonymizer is None else pseudonymizer.frame(self.profile)
+        profile.to_csv(paths["customers"], date_format="%Y-%m-%d")
+        models = dict(self.models)
+        models["pseudonymized"] = pseudonymizer is not None
+        if pseudonymizer is not None:
+            from custrel.report.html import withhold_examples
+
+            models["notes"] = [withhold_examples(n) for n in models.get("notes", [])]
+            models["choice"] = {
+                k: withhold_examples(v) if isinstance(v, str) else v
+                for k, v in models["choice"].items()
+            }
+            models["candidates"] = [
+                {**c, "error": None if c["error"] is None else withhold_examples(c["error"])}
+                for c in models["candidates"]
+            ]
+        paths["models"].write_text(
+            json.dumps(models, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+            encoding="utf-8",
+        )
+        self.segments.to_csv(paths["segments"], index=False)
+        progress("drawing plots and writing report.html")
+        paths["report"].write_text(self.to_html(pseudonymizer=pseudonymizer), encoding="utf-8")
+        return paths
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _choose_calibration_end(
+    first: pd.Timestamp, as_of: pd.Timestamp, unit: TimeUnit
+) -> pd.Timestamp | None:
+    span = (as_of - first).days
+    cal = first + pd.Timedelta(days=round(span * 2 / 3))
+    if (as_of - cal).days < 8 * unit.days or (cal - first).days < 8 * unit.days:
+        return None
+    return cal
+
+
+def _compare_models(
+    tx: pd.DataFrame,
+    *,
+    settings: ReportSettings,
+    first: pd.Timestamp,
+    as_of: pd.Timestamp,
+    notes: list[str],
+    progress: Progress,
+) -> tuple[list[ModelCandidate], str, str, pd.DataFrame | None, pd.Timestamp | None]:
+    """Fit the candidates on a calibration period; return them, the choice and the reason."""
+    period = settings.crm.period
+    unit = TimeUnit.parse(period)
+    keys = list(MODEL_KEYS) if settings.model == "auto" else [settings.model]
+    cal_end = settings.calibration_end
+    if cal_end is None:
+        cal_end = _choose_calibration_end(first, as_of, unit)
+    elif not first <= cal_end < as_of:
+        msg = (
+            f"calibration_end {cal_end.date()} must lie on or after the first transaction "
+            f"({first.date()}) and before as_of ({as_of.date()})."
+        )
+        raise ParameterError(msg)
+    summary: pd.DataFrame | None = None
+    if cal_end is not None:
+        cal = _calibration_holdout(tx, cal_end, as_of, period)
+        summary = cal
+    candidates: list[ModelCandidate] = []
+    for key in keys:  # at most three models
+        label = MODEL_KEYS[key][1]
+        progress(f"fitting {label}")
+        if summary is None:
+            candidates.append(ModelCandidate(key=key, label=label))
+            continue
+        try:
+            fit = _fit_model(key, summary, period)
+        except (ParameterError, DataValidationError, RuntimeError) as exc:
+            candidates.append(ModelCandidate(key=key, label=label, error=str(exc).splitlines()[0]))
+            continue
+        duration = float(summary["duration_holdout"].iloc[0])
+        pred = fit.model.expected_purchases(summary, t=duration).to_numpy(dtype=np.float64)
+        metrics = _holdout_metrics(summary["frequency_holdout"].to_numpy(dtype=np.float64), pred)
+        candidates.append(ModelCandidate(key=key, label=label, fit=fit, holdout=metrics))
+    usable = [c for c in candidates if c.fit is not None]
+    if summary is not None and not usable:
+        errors = "; ".join(f"{c.label}: {c.error}" for c in candidates)
+        msg = f"no purchase model could be fitted on the calibration period ({errors})."
+        raise DataValidationError(msg)
+    if summary is None:
+        chosen = keys[0] if settings.model != "auto" else "bgnbd"
+        reason = (
+            f"The data span is too short for a holdout check (it needs at least 8 "
+            f"{unit.name}-periods on each side), so the models are compared by log-likelihood "
+            "on all data."
+        )
+        return candidates, chosen, reason, None, None
+    assert cal_end is not None  # a summary exists only with a calibration end
+    if settings.model != "auto":
+        c = usable[0]
+        reason = f"{c.label} was requested with --model {c.key}."
+        return candidates, c.key, reason, summary, cal_end
+    best = min(usable, key=lambda c: (c.holdout["rmse"], -c.loglik))
+    others = ", ".join(f"{c.label} {c.holdout['rmse']:.4f}" for c in usable if c is not best)
+    reason = (
+        f"{best.label} was chosen: it predicts the holdout period "
+        f"({cal_end.date()} to {as_of.date()}) best, with a root-mean-square error of "
+        f"{best.holdout['rmse']:.4f} purchases per customer"
+        + (f" (vs {others})" if others else "")
+        + f"; its calibration log-likelihood is {best.loglik:,.2f}."
+    )
+    notes.extend(f"{c.label} was not compared: {c.error}" for c in candidates if c.fit is None)
+    return candidates, best.key, reason, summary, cal_end
+
+
+def _calibration_holdout(
+    tx: pd.DataFrame, cal_end: pd.Timestamp, as_of: pd.Timestamp, period: str
+) -> pd.DataFrame:
+    from custrel.data import calibration_holdout
+
+    with warnings.catch_warnings():
+        # customers first seen in the holdout are expected here and not part of the check
+        warnings.simplefilter("ignore", DataWarning)
+        return calibration_holdout(
+            tx.loc[:, ["customer_id", "date", "amount"]],
+            calibration_end=cal_end,
+            observation_end=as_of,
+            period=period,
+        )
+
+
+def _spend(
+    summary: pd.DataFrame, base: CustomerBase, notes: list[str]
+) -> tuple[Any, dict[str, Any]]:
+    """Spend per purchase: Gamma-Gamma when available and fittable, else observed means."""
+    models = _module("custrel.models")
+    gg_cls = getattr(models, "GammaGamma", None) if models is not None else None
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    if gg_cls is not None and len(repeat) >= 10:
+        try:
+            fit = gg_cls.fit(repeat.loc[:, ["frequency", "monetary_value"]])
+            return fit.model, _fit_json(fit)
+        except (ParameterError, DataValidationError, RuntimeError) as exc:
+            notes.append(f"Gamma-Gamma spend model not used: {str(exc).splitlines()[0]}")
+    feats = base.features.reindex(summary.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_spend = feats["net_amount"] / feats["n_occasions"]
+    spend = mean_spend.clip(lower=0.0).fillna(0.0).rename("expected_spend")
+    notes.append(
+        "Spend per purchase is each customer's observed mean spend per purchase "
+        "(no Gamma-Gamma spend model)."
+    )
+    return spend, {"model": "observed mean spend per purchase"}
+
+
+def _clv(
+    model: Any, spend: Any, summary: pd.DataFrame, cfg: CRMConfig, notes: list[str]
+) -> pd.Series | None:
+    value = _module("custrel.value")
+    clv_fn = getattr(value, "clv", None) if value is not None else None
+    if clv_fn is None:
+        notes.append("CLV not computed: custrel.value.clv is not available.")
+        return None
+    out: pd.Series = clv_fn(
+        model,
+        spend,
+        summary,
+        horizon=cfg.horizon,
+        horizon_period=cfg.horizon_period or cfg.period,
+        discount_rate=cfg.discount_rate,
+        discount_period="Y",
+    )
+    return out.rename("clv")
+
+
+def _segment_profiles(profile: pd.DataFrame) -> pd.DataFrame:
+    """Per (scheme, segment): customers, share, revenue, CLV, P(alive) — a long table."""
+    rows = []
+    total_rev = float(np.nansum(profile["revenue_window"].to_numpy(dtype=np.float64)))
+    total_clv = float(np.nansum(profile["clv"].to_numpy(dtype=np.float64)))
+    n = max(len(profile), 1)
+    for scheme in ("state", "stage", "tier", "rfm_segment", "dick_basu", "sindell"):
+        if profile[scheme].isna().all():
+            continue
+        g = profile.groupby(profile[scheme].astype("string"), dropna=False)
+        part = pd.DataFrame(
+            {
+                "customers": g.size(),
+                "revenue_window": g["revenue_window"].sum(min_count=1),
+                "clv_total": g["clv"].sum(min_count=1),
+                "clv_mean": g["clv"].mean(),
+                "p_alive_mean": g["p_alive"].mean(),
+                "expected_purchases_mean": g["expected_purchases"].mean(),
+                "frequency_mean": g["frequency"].mean(),
+            }
+        )
+        part["share"] = part["customers"] / n
+        part["revenue_share"] = part["revenue_window"] / total_rev if total_rev else np.nan
+        part["clv_share"] = part["clv_total"] / total_clv if total_clv else np.nan
+        part.insert(0, "segment", part.index.astype(str))
+        part.insert(0, "scheme", scheme)
+        rows.append(part.reset_index(drop=True))
+    cols = [
+        "scheme",
+        "segment",
+        "customers",
+        "share",
+        "revenue_window",
+        "revenue_share",
+        "clv_total",
+        "clv_share",
+        "clv_mean",
+        "p_alive_mean",
+        "expected_purchases_mean",
+        "frequency_mean",
+    ]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(rows, ignore_index=True).loc[:, cols]
+
+
+def _migration(
+    base: CustomerBase,
+    *,
+    chosen: str,
+    full_model: Any,
+    settings: ReportSettings,
+    first: pd.Timestamp,
+    notes: list[str],
+    progress: Progress,
+) -> tuple[dict[str, Labels], tuple[pd.Timestamp, ...]]:
+    """Stage and tier migration between an earlier evaluation date and as_of."""
+    migration = _module("custrel.migration")
+    if migration is None or not hasattr(migration, "migration_matrix"):
+        notes.append("Migration not shown: custrel.migration is not available.")
+        return {}, ()
+    as_of = base.as_of
+    span = (as_of - first).days
+    gap = min(365, span // 2)
+    if gap < 90:
+        notes.append(
+            f"Migration not shown: the data span ({span} days) is too short for two "
+            "evaluations at least 90 days apart."
+        )
+        return {}, ()
+    t0 = (as_of - pd.Timedelta(days=int(gap))).normalize()
+    progress(f"re-evaluating customers at {t0.date()} for the migration")
+    base0 = base.at(t0)
+    summ0 = base0.btyd_summary(period=settings.crm.period)
+    p_alive0: pd.Series | None = None
+    if full_model is not None and len(summ0) >= 20:
+        try:
+            fit0 = _fit_model(chosen, summ0, settings.crm.period)
+            p_alive0 = fit0.model.probability_alive(summ0)
+        except (ParameterError, DataValidationError, RuntimeError) as exc:
+            notes.append(
+                f"Migration at {t0.date()} uses the hiatus rule only: {str(exc).splitlines()[0]}"
+            )
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", DataWarning)
+        before = crm_labels(
+            base0,
+            p_alive=p_alive0,
+            trust_p_alive_for_single_purchase=_TRUSTS_SINGLE[chosen],
+            config=settings.crm,
+        )
+    return before, (t0, as_of)
+
+
+def run_report(
+    transactions: pd.DataFrame | str | Path,
+    /,
+    *,
+    columns: TransactionColumns = TransactionColumns(),
+    attributes: pd.DataFrame | None = None,
+    settings: ReportSettings = ReportSettings(),
+    progress: Progress = _no_progress,
+) -> CRMReport:
+    """Run the whole analysis on a transaction log.
+
+    Model choice (``settings.model == "auto"``): BG/NBD, MBG/NBD and
+    Pareto/NBD are fitted on a calibration period and each predicts every
+    customer's purchases in the holdout period that follows; the model with
+    the smallest root-mean-square error per customer is chosen (ties broken
+    by calibration log-likelihood) and refitted on all data up to ``as_of``.
+    Without a long enough holdout, BG/NBD is used. The choice and the reason
+    are recorded in ``models["choice"]``.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        The log (CSV, TSV or Parquet path, or a DataFrame).
+    columns : TransactionColumns
+        The user's column names.
+    attributes : DataFrame, optional
+        Customer attributes (survey scores, share of wallet, ...) indexed by customer id.
+    settings : ReportSettings
+        Dates, model choice, horizon and thresholds.
+    progress : callable, optional
+        Called with a short description before each long step.
+
+    Returns
+    -------
+    CRMReport
+
+    Raises
+    ------
+    SchemaError, DataValidationError
+        Invalid input (missing columns, unparseable dates, non-numeric amounts, ...).
+    ParameterError
+        Invalid settings.
+    """
+    notes: list[str] = []
+    cfg = settings.crm
+    progress("reading and validating transactions")
+    tx = read_transactions(transactions, columns=columns)
+    first, last = tx["date"].min(), tx["date"].max()
+    as_of = settings.as_of if settings.as_of is not None else last
+    if as_of < first:
+        msg = f"as_of {as_of.date()} is before the first transaction ({first.date()})."
+        raise ParameterError(msg)
+    base = build_customer_base(tx, as_of=as_of, attributes=attributes)
+    rep = summarize_report(
+        tx.loc[:, ["customer_id", "date", "amount"]], period=cfg.period, observation_end=as_of
+    )
+    if rep.exclusions:
+        notes.append(f"Data notes: {rep.exclusions.describe()}.")
+    candidates, chosen, reason, cal_summary, cal_end = _compare_models(
+        tx, settings=settings, first=first, as_of=as_of, notes=notes, progress=progress
+    )
+    progress(f"fitting {MODEL_KEYS[chosen][1]} on all data up to {as_of.date()}")
+    summary = base.btyd_summary(period=cfg.period)
+    full_fit = _fit_model(chosen, summary, cfg.period)
+    model = full_fit.model
+    progress("scoring customers (P(alive), expected purchases, spend, CLV)")
+    p_alive = model.probability_alive(summary).rename("p_alive")
+    expected = model.expected_purchases(summary, t=cfg.horizon_in_periods).rename(
+        "expected_purchases"
+    )
+    spend, spend_json = _spend(summary, base, notes)
+    clv = _clv(model, spend, summary, cfg, notes)
+    expected_spend = (
+        spend.expected_spend(summary) if hasattr(spend, "expected_spend") else spend
+    ).rename("expected_spend")
+    progress("classifying customers (state, stage, tier, RFM, loyalty)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        labels = crm_labels(
+            base,
+            p_alive=p_alive,
+            potential=clv,
+            trust_p_alive_for_single_purchase=_TRUSTS_SINGLE[chosen],
+            config=cfg,
+        )
+    for w in caught:  # a handful of warnings: DataWarnings become notes, others are re-issued
+        if issubclass(w.category, DataWarning):
+            notes.append(f"Note: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    scores = {"p_alive": p_alive, "expected_purchases": expected, "expected_spend": expected_spend}
+    if clv is not None:
+        scores["clv"] = clv
+    profile = assemble_profile(
+        base, summary=summary, scores=scores, labels=labels, period=cfg.period
+    )
+    holdout = None
+    if cal_summary is not None:
+        best = next(c for c in candidates if c.key == chosen)
+        if best.fit is not None:
+            holdout = cal_summary.copy()
+            holdout["predicted_holdout"] = best.fit.model.expected_purchases(
+                cal_summary, t=float(cal_summary["duration_holdout"].iloc[0])
+            )
+    migration: dict[str, pd.DataFrame] = {}
+    dates: tuple[pd.Timestamp, ...] = ()
+    if settings.migration:
+        before, dates = _migration(
+            base,
+            chosen=chosen,
+            full_model=model,
+            settings=settings,
+            first=first,
+            notes=notes,
+            progress=progress,
+        )
+        mig = _module("custrel.migration")
+        for scheme in ("state", "stage", "tier"):
+            if scheme in before and scheme in labels and mig is not None:
+                migration[scheme] = mig.migration_matrix(before[scheme], labels[scheme])
+    progress("building segment profiles")
+    segments = _segment_profiles(profile)
+    models_json: dict[str, Any] = {
+        "as_of": str(as_of.date()),
+        "period": TimeUnit.parse(cfg.period).name,
+        "calibration_end": None if cal_end is None else str(cal_end.date()),
+        "holdout_end": None if cal_end is None else str(as_of.date()),
+        "choice": {"model": chosen, "label": MODEL_KEYS[chosen][1], "reason": reason},
+        "candidates": [
+            {
+                "key": c.key,
+                "label": c.label,
+                "fit": None if c.fit is None else _fit_json(c.fit),
+                "holdout": dict(c.holdout),
+                "error": c.error,
+            }
+            for c in candidates
+        ],
+        "purchase_model": _fit_json(full_fit),
+        "spend_model": spend_json,
+        "clv": {
+            "horizon": cfg.horizon,
+            "horizon_period": TimeUnit.parse(cfg.horizon_period or cfg.period).name,
+            "discount_rate": cfg.discount_rate,
+            "discount_period": "Y",
+        },
+        "customers": len(profile),
+        "notes": list(notes),
+    }
+    return CRMReport(
+        profile=profile,
+        segments=segments,
+        models=models_json,
+        labels=labels,
+        base=base,
+        settings=settings,
+        model=model,
+        holdout=holdout,
+        migration=migration,
+        migration_dates=dates,
+        notes=tuple(notes),
+    )
