@@ -16,6 +16,9 @@ revenue share, CLV, customer equity, expected churn and strategy text),
 
 from custrel.segment._protocol import SegmentationStrategy, ValueStrategy
 from custrel.segment._ranks import midrank_levels
+from custrel.segment.cluster import ClusterResult, KMeansSegmentation
+from custrel.segment.profile import PROFILE_DIMENSIONS, BehaviourProfile
+from custrel.segment.profiles import segment_profiles
 from custrel.segment.rfm import (
     RFM_RULE_SETS,
     RFM_SEGMENT_MAP,
@@ -38,11 +41,15 @@ from custrel.segment.tiers import (
 __all__ = [
     "ABC_STRATEGIES",
     "DEFAULT_TIER_STRATEGIES",
+    "PROFILE_DIMENSIONS",
     "PYRAMID_STRATEGIES",
     "RFM_RULE_SETS",
     "RFM_SEGMENT_MAP",
     "VALUE_MATRIX_STRATEGIES",
+    "BehaviourProfile",
+    "ClusterResult",
     "CustomerPyramid",
+    "KMeansSegmentation",
     "RFMRuleSet",
     "RFMScores",
     "SegmentationStrategy",
@@ -51,6 +58,7 @@ __all__ = [
     "ValueTiers",
     "all_rfm_codes",
     "midrank_levels",
+    "segment_profiles",
     "value_matrix",
     "value_score",
 ]
