@@ -51,7 +51,9 @@ def test_summary_on_local_cluster_identical_to_in_memory(
     )
     assert rep.exclusions == expected.exclusions
     patterns = cdask.pattern_counts(rep.summary)
-    pd.testing.assert_frame_equal(patterns, cdask.pattern_counts(expected.summary), check_exact=True)
+    pd.testing.assert_frame_equal(
+        patterns, cdask.pattern_counts(expected.summary), check_exact=True
+    )
 
 
 def test_calibration_holdout_on_local_cluster_identical_to_in_memory(

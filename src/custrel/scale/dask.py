@@ -27,6 +27,8 @@ threaded scheduler, or a ``dask.distributed.Client`` if one is active.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +36,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from custrel._optional import require
 from custrel.data import Exclusions, TransactionColumns
@@ -44,6 +47,9 @@ from custrel.data._time import Period, TimeUnit
 from custrel.data._transactions import read_transactions
 from custrel.errors import DataValidationError, DataWarning, ParameterError, SchemaError
 
+FloatArrayT = NDArray[np.float64]
+IntArrayT = NDArray[np.int64]
+
 dask = require("dask", extra="dask", feature="custrel.scale.dask")
 dd = require("dask.dataframe", extra="dask", feature="custrel.scale.dask")
 
@@ -51,10 +57,15 @@ __all__ = [
     "DistributedSummary",
     "calibration_holdout",
     "calibration_holdout_report",
+    "fit",
     "pattern_counts",
     "read_log",
+    "score",
+    "share_thresholds",
     "summarize",
     "summarize_report",
+    "tier_by_thresholds",
+    "to_parquet",
 ]
 
 ZeroNet = Literal["occasion", "not_occasion"]
@@ -919,3 +930,470 @@ def pattern_counts(
     out["weight"] = out["weight"].astype(np.int64)
     result: pd.DataFrame = out.sort_values(cols, kind="stable", na_position="last")
     return result.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def fit(
+    model: Any,
+    summary: Any,
+    /,
+    *,
+    columns: Sequence[str] = PATTERN_COLUMNS,
+    **fit_kwargs: Any,
+) -> Any:
+    """Fit a model on the distinct patterns of a distributed summary.
+
+    Counts the patterns over ``columns`` distributed (:func:`pattern_counts`),
+    collects the small weighted table and calls ``model.fit(patterns,
+    **fit_kwargs)``: every custrel model's ``fit`` accepts a ``weight`` column,
+    and the likelihood of the weighted patterns equals the likelihood of the
+    customers, so the fit costs the number of distinct patterns.
+
+    Parameters
+    ----------
+    model : model class
+        E.g. :class:`custrel.models.BetaGeo` (anything with a ``fit`` classmethod
+        accepting a weighted summary).
+    summary : dask or pandas DataFrame
+        A customer summary with the pattern columns.
+    columns : sequence of str
+        Sufficient statistics of the model; default ``("frequency", "recency", "T")``
+        (BG/NBD, MBG/NBD, Pareto/NBD). Use ``("frequency", "monetary_value")``
+        for a spend model, on the repeat buyers.
+    **fit_kwargs
+        Passed to ``model.fit`` (e.g. ``period="W"``, ``config=FitConfig(...)``).
+
+    Returns
+    -------
+    FitResult
+        What ``model.fit`` returns; its ``n_customers`` is the number of customers.
+
+    Raises
+    ------
+    SchemaError
+        A pattern column is missing, or ``model`` has no ``fit``.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from custrel.models import BetaGeo
+    >>> from custrel.datasets import load_cdnow
+    >>> import custrel
+    >>> s = custrel.calibration_holdout(load_cdnow(), calibration_end="1997-09-30",
+    ...                                 observation_end="1998-06-30", period="W")
+    >>> res = fit(BetaGeo, dd.from_pandas(s, npartitions=4), period="W")
+    >>> res.params.round(3).tolist(), round(res.loglik, 4), res.n_customers
+    ([0.243, 4.414, 0.793, 2.426], -9582.4292, 2357.0)
+    """
+    fitter = getattr(model, "fit", None)
+    if not callable(fitter):
+        msg = f"model must have a fit(summary, ...) method; got {model!r}."
+        raise SchemaError(msg)
+    return fitter(pattern_counts(summary, columns=columns), **fit_kwargs)
+
+
+# --------------------------------------------------------------------------- scoring
+
+#: A per-customer function applied per partition: a summary partition in, one
+#: value per customer out (a Series, a DataFrame, or a custrel ``Labels``).
+PerCustomer = Callable[[pd.DataFrame], Any]
+
+
+def _as_columns(name: str, result: Any, index: pd.Index) -> pd.DataFrame:
+    """One per-customer result as columns aligned on ``index``."""
+    frame = getattr(result, "frame", None)
+    if isinstance(frame, pd.DataFrame):  # a custrel Labels
+        cols = [c for c in ("label", "reason") if c in frame.columns]
+        out = frame.loc[:, cols].add_prefix(f"{name}_")
+    elif isinstance(result, pd.DataFrame):
+        out = result.add_prefix(f"{name}_")
+    elif isinstance(result, pd.Series):
+        out = result.rename(name).to_frame()
+    else:
+        msg = (
+            f"scoring function {name!r} must return a Series, a DataFrame or Labels indexed "
+            f"by customer; got {type(result).__name__}."
+        )
+        raise SchemaError(msg)
+    if not out.index.equals(index):
+        if len(out.index) != len(index) or not out.index.sort_values().equals(index.sort_values()):
+            msg = (
+                f"scoring function {name!r} must return one row per customer of its input "
+                f"({len(index)}); got {len(out.index)} rows with other customer ids."
+            )
+            raise SchemaError(msg)
+        out = out.reindex(index)
+    return out
+
+
+def _score_part(
+    part: pd.DataFrame,
+    model: Any,
+    t: float | None,
+    clv_kwargs: Mapping[str, Any] | None,
+    spend: Any,
+    functions: Mapping[str, PerCustomer],
+    keep: Sequence[str],
+) -> pd.DataFrame:
+    """Scores of one summary partition (pure pandas: the same calls as in memory)."""
+    pieces: list[pd.DataFrame] = [part.loc[:, list(keep)]]
+    if model is not None:
+        pieces.append(model.probability_alive(part).rename("p_alive").to_frame())
+        if t is not None:
+            ep = model.expected_purchases(part, t=t).rename("expected_purchases")
+            pieces.append(ep.to_frame())
+        if clv_kwargs is not None:
+            from custrel.value import clv_frame
+
+            cf = clv_frame(model, spend, part, **clv_kwargs)
+            cf = cf.rename(columns={"expected_purchases": "expected_purchases_horizon"})
+            pieces.append(cf)
+    for name, func in functions.items():
+        pieces.append(_as_columns(name, func(part), part.index))
+    out = pd.concat(pieces, axis=1)
+    out.index.name = "customer_id"
+    return out
+
+
+def score(
+    summary: Any,
+    /,
+    *,
+    model: Any = None,
+    t: float | None = None,
+    spend: Any = None,
+    clv: Mapping[str, Any] | None = None,
+    functions: Mapping[str, PerCustomer] | None = None,
+    keep: Sequence[str] = (),
+) -> Any:
+    """Score every customer partition by partition: a distributed profile table.
+
+    Predictions, CLV and per-customer classifiers only look at one customer's
+    own row, so they run unchanged on each partition (``map_partitions``) with
+    an explicit ``meta``, and give exactly the in-memory values.
+
+    Parameters
+    ----------
+    summary : dask DataFrame
+        A customer summary indexed by ``customer_id`` (e.g. from :func:`summarize`).
+    model : purchase model, optional
+        A fitted model (e.g. ``fit(BetaGeo, summary).model``): adds ``p_alive``.
+    t : float, optional
+        Horizon in the model's time unit: adds ``expected_purchases`` in ``(T, T + t]``.
+    spend : SpendModel, float or None
+        Expected spend per purchase for CLV (a spend model or one number).
+    clv : mapping, optional
+        Keyword arguments of :func:`custrel.value.clv_frame` (``horizon``,
+        ``horizon_period``, ``discount_rate``, ...): adds its columns, with its
+        ``expected_purchases`` renamed ``expected_purchases_horizon``.
+    functions : mapping of name to callable, optional
+        Per-customer functions ``summary partition -> Series | DataFrame | Labels``
+        (a classifier whose rule only reads the customer's own row, or with
+        population cutoffs fixed beforehand, see :func:`share_thresholds`). A
+        Series becomes column ``name``; a DataFrame ``name_<column>``; a
+        ``Labels`` its ``name_label`` and ``name_reason`` columns.
+    keep : sequence of str
+        Summary columns to copy into the profile.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy, indexed by ``customer_id``, partitioned like ``summary``; write it
+        with :func:`to_parquet`.
+
+    Raises
+    ------
+    ParameterError
+        ``clv`` without ``model`` or ``spend``, or ``t`` without ``model``.
+    SchemaError
+        A scoring function returns something other than one row per customer.
+
+    Notes
+    -----
+    Rules that rank a customer against the whole population (value tiers by
+    top share, RFM mid-rank scores, median splits) are *not* per-customer:
+    applied per partition they would rank customers within their partition.
+    Compute the population cutoffs first (:func:`share_thresholds` for
+    strictly-above-share tiers) and pass a function applying the fixed cutoffs.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from custrel.models import BetaGeo
+    >>> m = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, period="W")  # FHL (2005)
+    >>> s = pd.DataFrame({"frequency": [0, 2, 5], "recency": [0.0, 30.43, 35.0],
+    ...                   "T": [38.86, 38.86, 38.0]},
+    ...                  index=pd.Index([1, 2, 3], name="customer_id"))
+    >>> prof = score(dd.from_pandas(s, npartitions=2), model=m, t=39, keep=["frequency"])
+    >>> prof.compute().round(3)
+                 frequency  p_alive  expected_purchases
+    customer_id
+    1                    0    1.000               0.195
+    2                    2    0.727               1.226
+    3                    5    0.847               3.277
+    """
+    if model is None and (t is not None or clv is not None):
+        msg = "score: t= and clv= need a purchase model (model=...)."
+        raise ParameterError(msg)
+    if clv is not None and spend is None:
+        msg = "score: clv= needs spend= (a spend model, a Series or one number)."
+        raise ParameterError(msg)
+    funcs = dict(functions or {})
+    keep_cols = list(keep)
+    missing = [c for c in keep_cols if c not in summary.columns]
+    if missing:
+        msg = f"score: keep= names column(s) not in the summary: {missing}."
+        raise SchemaError(msg)
+    args = (model, t, clv, spend, funcs, keep_cols)
+    meta = _score_meta(summary, args)
+    return summary.map_partitions(_score_part, *args, meta=meta)
+
+
+def _score_meta(summary: Any, args: tuple[Any, ...]) -> pd.DataFrame:
+    """The profile's columns and dtypes, from scoring a few real customers.
+
+    Scoring the empty ``meta`` would give object dtypes for labels and could
+    trip validation, so a handful of real rows (the summary is persisted, so
+    this is cheap) are scored; warnings of that small probe are not the
+    user's business and are silenced locally (the full run emits its own).
+    """
+    import warnings
+
+    sample = summary.head(5, npartitions=-1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        probe = _score_part(sample, *args)
+    meta: pd.DataFrame = probe.iloc[:0]
+    return meta
+
+
+def to_parquet(table: Any, path: str | Path, /, **kwargs: Any) -> None:
+    """Write a distributed per-customer table to a Parquet directory.
+
+    ``customer_id`` is written as an ordinary column (read it back with
+    ``dask.dataframe.read_parquet(path, index="customer_id")`` or
+    ``pandas.read_parquet(path).set_index("customer_id")``).
+
+    Parameters
+    ----------
+    table : dask DataFrame
+        E.g. the profile from :func:`score`, indexed by ``customer_id``.
+    path : str or Path
+        Target directory (one file per partition).
+    **kwargs
+        Passed to ``dask.dataframe.DataFrame.to_parquet`` (e.g. ``compression``).
+    """
+    require("pyarrow", extra="parquet", feature="writing Parquet with dask")
+    table.reset_index().to_parquet(str(path), write_index=False, **kwargs)
+
+
+# --------------------------------------------------------------------------- population cutoffs
+
+
+@attrs.frozen
+class _Stats:
+    count: int
+    lo: float
+    hi: float
+
+
+def _range_stats(part: pd.Series, lo: float, hi: float) -> tuple[int, int, float, float]:
+    """(values < lo, values in [lo, hi], their min, their max) of one partition (NaN ignored)."""
+    v = part.to_numpy(dtype=np.float64)
+    v = v[~np.isnan(v)]
+    inside = v[(v >= lo) & (v <= hi)]
+    if inside.size == 0:
+        return int((v < lo).sum()), 0, np.inf, -np.inf
+    return int((v < lo).sum()), int(inside.size), float(inside.min()), float(inside.max())
+
+
+def _bucket_stats(
+    part: pd.Series, edges: FloatArrayT
+) -> tuple[IntArrayT, FloatArrayT, FloatArrayT]:
+    """Counts, minima and maxima of the values of one partition per bucket of ``edges``."""
+    v = part.to_numpy(dtype=np.float64)
+    v = v[(v >= edges[0]) & (v <= edges[-1])]
+    nb = edges.size - 1
+    b = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, nb - 1)
+    counts = np.bincount(b, minlength=nb).astype(np.int64)
+    mins = np.full(nb, np.inf)
+    maxs = np.full(nb, -np.inf)
+    np.minimum.at(mins, b, v)
+    np.maximum.at(maxs, b, v)
+    return counts, mins, maxs
+
+
+def _values_in(part: pd.Series, lo: float, hi: float) -> FloatArrayT:
+    v = part.to_numpy(dtype=np.float64)
+    out: FloatArrayT = v[(v >= lo) & (v <= hi)]
+    return out
+
+
+def _partitions(values: Any) -> list[Any]:
+    if isinstance(values, pd.Series):
+        return [values]
+    return list(values.to_delayed())
+
+
+def _map(func: Callable[..., Any], parts: list[Any], *args: Any) -> list[Any]:
+    if parts and isinstance(parts[0], pd.Series):
+        return [func(p, *args) for p in parts]
+    return list(dask.compute(*[dask.delayed(func, pure=True)(p, *args) for p in parts]))
+
+
+def _kth_smallest(parts: list[Any], k: int, total: _Stats, bins: int, max_collect: int) -> float:
+    """Exact k-th smallest (1-based) value: bucket refinement, then collect a small range."""
+    lo, hi, k_rel = total.lo, total.hi, k
+    n_in = total.count
+    while True:
+        if lo == hi:
+            return lo
+        if n_in <= max_collect:
+            vals = np.sort(np.concatenate(_map(_values_in, parts, lo, hi)))
+            return float(vals[k_rel - 1])
+        edges = np.linspace(lo, hi, bins + 1)
+        res = _map(_bucket_stats, parts, edges)
+        counts = np.sum([r[0] for r in res], axis=0)
+        mins = np.min([r[1] for r in res], axis=0)
+        maxs = np.max([r[2] for r in res], axis=0)
+        cum = np.cumsum(counts)
+        b = int(np.searchsorted(cum, k_rel, side="left"))
+        k_rel -= int(cum[b - 1]) if b else 0
+        lo, hi, n_in = float(mins[b]), float(maxs[b]), int(counts[b])
+
+
+def share_thresholds(
+    values: Any,
+    /,
+    cutoffs: Sequence[float],
+    *,
+    bins: int = 2048,
+    max_collect: int = 1_000_000,
+) -> tuple[float, ...]:
+    """Exact value thresholds equivalent to population top-share cutoffs.
+
+    custrel's tier rule (domain.md §1.5) puts customer i in the first tier
+    whose cutoff c satisfies ``#{j : v_j > v_i} / n < c`` (ties share a tier).
+    That share depends on the whole population, so it cannot be computed per
+    partition; but it is equivalent to ``v_i >= threshold_c``, where
+    ``threshold_c`` is the (L + 1)-th largest value and L the largest count
+    with ``L / n < c``. This function finds each threshold exactly with a few
+    distributed passes (bucket counts that narrow the range, then the few
+    values left are collected), after which :func:`tier_by_thresholds` tiers
+    every partition independently with the same result as in memory.
+
+    Parameters
+    ----------
+    values : dask or pandas Series
+        The value measure per customer; NaN values are not ranked (they are
+        left out of ``n`` and get no tier).
+    cutoffs : sequence of float
+        Increasing cumulative top shares in (0, 1], e.g. ``(0.05, 0.20)``.
+    bins : int
+        Buckets per refinement pass.
+    max_collect : int
+        Collect the remaining candidate values once at most this many are left.
+
+    Returns
+    -------
+    tuple of float
+        One threshold per cutoff (non-increasing); ``-inf`` when every ranked
+        customer qualifies, ``inf`` when none does or nothing is ranked.
+
+    Raises
+    ------
+    ParameterError
+        Cutoffs not increasing within (0, 1], or invalid ``bins``/``max_collect``.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> v = dd.from_pandas(pd.Series(np.arange(1.0, 21.0)), npartitions=3)
+    >>> share_thresholds(v, (0.05, 0.20))   # tiers of sizes 1 / 3 / 16
+    (20.0, 17.0)
+    """
+    cuts = [float(c) for c in cutoffs]
+    if (
+        not cuts
+        or any(not 0 < c <= 1 for c in cuts)
+        or any(b <= a for a, b in itertools.pairwise(cuts))
+    ):
+        msg = f"cutoffs must be increasing shares in (0, 1]; got {tuple(cutoffs)!r}."
+        raise ParameterError(msg)
+    if bins < 2 or max_collect < 1:
+        msg = f"bins must be >= 2 and max_collect >= 1; got {bins!r} and {max_collect!r}."
+        raise ParameterError(msg)
+    parts = _partitions(values)
+    stats = _map(_range_stats, parts, -np.inf, np.inf)
+    n = int(sum(s[1] for s in stats))
+    if n == 0:
+        return tuple(np.inf for _ in cuts)
+    total = _Stats(count=n, lo=min(s[2] for s in stats), hi=max(s[3] for s in stats))
+    out: list[float] = []
+    for c in cuts:
+        allowed = max(0, min(n, math.ceil(c * n) - 1))  # largest L with L / n < c
+        while allowed + 1 <= n and (allowed + 1) / n < c:
+            allowed += 1
+        while allowed >= 0 and not allowed / n < c:
+            allowed -= 1
+        if allowed < 0:
+            out.append(np.inf)
+        elif allowed >= n - 1:
+            out.append(-np.inf)
+        else:
+            out.append(_kth_smallest(parts, n - allowed, total, bins, max_collect))
+    return tuple(out)
+
+
+def tier_by_thresholds(
+    values: pd.Series, /, thresholds: Sequence[float], labels: Sequence[str]
+) -> pd.Series:
+    """Tier customers by fixed value thresholds (first tier whose threshold is reached).
+
+    Applied per partition with thresholds from :func:`share_thresholds`, it
+    reproduces the in-memory strictly-above-share tiers exactly.
+
+    Parameters
+    ----------
+    values : Series
+        Value per customer (one partition); NaN gets ``"undetermined"``.
+    thresholds : sequence of float
+        Non-increasing lower bounds of the top tiers.
+    labels : sequence of str
+        ``len(thresholds) + 1`` tier names, best first.
+
+    Returns
+    -------
+    Series
+        Ordered categorical named ``"tier"`` with categories ``labels`` and
+        ``"undetermined"``, indexed like ``values``.
+
+    Raises
+    ------
+    ParameterError
+        Wrong number of labels or increasing thresholds.
+
+    Examples
+    --------
+    >>> v = pd.Series([20.0, 17.0, 16.0, np.nan], index=pd.Index(list("abcd"), name="customer_id"))
+    >>> tier_by_thresholds(v, (20.0, 17.0), ("gold", "silver", "bronze")).tolist()
+    ['gold', 'silver', 'bronze', 'undetermined']
+    """
+    th = [float(x) for x in thresholds]
+    if len(labels) != len(th) + 1 or any(b > a for a, b in itertools.pairwise(th)):
+        msg = (
+            f"tier_by_thresholds needs non-increasing thresholds and len(thresholds) + 1 "
+            f"labels; got {tuple(thresholds)!r} and {tuple(labels)!r}."
+        )
+        raise ParameterError(msg)
+    arr = values.to_numpy(dtype=np.float64)
+    idx = np.full(arr.size, len(th), dtype=np.int64)
+    for i in range(len(th) - 1, -1, -1):  # a few tiers, vectorised per tier
+        idx[arr >= th[i]] = i
+    idx[np.isnan(arr)] = len(th) + 1
+    cats = [*labels, "undetermined"]
+    codes: IntArrayT = np.minimum(idx, len(cats) - 1).astype(np.int64)
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(cats), ordered=True)
+    return pd.Series(cat, index=values.index, name="tier")
