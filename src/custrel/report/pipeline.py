@@ -30,7 +30,7 @@ from custrel.data import (
     read_transactions,
 )
 from custrel.data._summary import summarize_report
-from custrel.errors import DataValidationError, DataWarning, ParameterError
+from custrel.errors import CustrelWarning, DataValidationError, DataWarning, ParameterError
 from custrel.labels import Labels
 from custrel.report.privacy import Pseudonymizer
 from custrel.report.profile import CRMConfig, _module, assemble_profile, crm_labels
@@ -53,6 +53,33 @@ _TRUSTS_SINGLE: Final = {"bgnbd": False, "mbgnbd": True, "paretonbd": True}
 
 ModelKey = Literal["auto", "bgnbd", "mbgnbd", "paretonbd"]
 Progress = Callable[[str], None]
+
+
+class _Notes:
+    """Collect custrel warnings raised inside a block as report notes; re-issue the others."""
+
+    def __init__(self, notes: list[str], prefix: str = "") -> None:
+        self.notes = notes
+        self.prefix = prefix
+        self._ctx = warnings.catch_warnings(record=True)
+        self._caught: list[warnings.WarningMessage] = []
+
+    def __enter__(self) -> _Notes:
+        self._caught = self._ctx.__enter__()
+        warnings.simplefilter("always", CustrelWarning)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(None, None, None)
+        seen = set()
+        for w in self._caught:  # a handful of warnings, not customers
+            text = f"{self.prefix}{w.message}"
+            if issubclass(w.category, CustrelWarning):
+                if text not in seen:
+                    self.notes.append(text)
+                    seen.add(text)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _no_progress(_step: str) -> None:
@@ -358,7 +385,8 @@ def _compare_models(
             candidates.append(ModelCandidate(key=key, label=label))
             continue
         try:
-            fit = _fit_model(key, summary, period)
+            with _Notes(notes, f"{label} (calibration): "):
+                fit = _fit_model(key, summary, period)
         except (ParameterError, DataValidationError, RuntimeError) as exc:
             candidates.append(ModelCandidate(key=key, label=label, error=str(exc).splitlines()[0]))
             continue
@@ -422,7 +450,8 @@ def _spend(
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     if gg_cls is not None and len(repeat) >= 10:
         try:
-            fit = gg_cls.fit(repeat.loc[:, ["frequency", "monetary_value"]])
+            with _Notes(notes, "Gamma-Gamma: "):
+                fit = gg_cls.fit(repeat.loc[:, ["frequency", "monetary_value"]])
             return fit.model, _fit_json(fit)
         except (ParameterError, DataValidationError, RuntimeError) as exc:
             notes.append(f"Gamma-Gamma spend model not used: {str(exc).splitlines()[0]}")
@@ -534,14 +563,14 @@ def _migration(
     p_alive0: pd.Series | None = None
     if full_model is not None and len(summ0) >= 20:
         try:
-            fit0 = _fit_model(chosen, summ0, settings.crm.period)
+            with _Notes([], ""):
+                fit0 = _fit_model(chosen, summ0, settings.crm.period)
             p_alive0 = fit0.model.probability_alive(summ0)
         except (ParameterError, DataValidationError, RuntimeError) as exc:
             notes.append(
                 f"Migration at {t0.date()} uses the hiatus rule only: {str(exc).splitlines()[0]}"
             )
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always", DataWarning)
+    with _Notes([], ""):  # the as_of evaluation already reports the same caveats
         before = crm_labels(
             base0,
             p_alive=p_alive0,
@@ -614,7 +643,8 @@ def run_report(
     )
     progress(f"fitting {MODEL_KEYS[chosen][1]} on all data up to {as_of.date()}")
     summary = base.btyd_summary(period=cfg.period)
-    full_fit = _fit_model(chosen, summary, cfg.period)
+    with _Notes(notes, f"{MODEL_KEYS[chosen][1]}: "):
+        full_fit = _fit_model(chosen, summary, cfg.period)
     model = full_fit.model
     progress("scoring customers (P(alive), expected purchases, spend, CLV)")
     p_alive = model.probability_alive(summary).rename("p_alive")
@@ -627,8 +657,7 @@ def run_report(
         spend.expected_spend(summary) if hasattr(spend, "expected_spend") else spend
     ).rename("expected_spend")
     progress("classifying customers (state, stage, tier, RFM, loyalty)")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DataWarning)
+    with _Notes(notes, "Note: "):
         labels = crm_labels(
             base,
             p_alive=p_alive,
@@ -636,11 +665,6 @@ def run_report(
             trust_p_alive_for_single_purchase=_TRUSTS_SINGLE[chosen],
             config=cfg,
         )
-    for w in caught:  # a handful of warnings: DataWarnings become notes, others are re-issued
-        if issubclass(w.category, DataWarning):
-            notes.append(f"Note: {w.message}")
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     scores = {"p_alive": p_alive, "expected_purchases": expected, "expected_spend": expected_spend}
     if clv is not None:
         scores["clv"] = clv

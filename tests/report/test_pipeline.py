@@ -1,0 +1,118 @@
+"""run_report on simulated data: model choice, outputs, pseudonymisation, short spans."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custrel.datasets import simulate_transactions
+from custrel.errors import ParameterError
+from custrel.report.pipeline import CRMReport, ReportSettings, run_report
+from custrel.report.privacy import Pseudonymizer
+from custrel.report.profile import CRMConfig
+
+
+@pytest.fixture(scope="module")
+def tx():
+    t = simulate_transactions(400, seed=3).transactions
+    t["customer_id"] = t["customer_id"].map(lambda i: f"ID{i:04d}")
+    return t
+
+
+@pytest.fixture(scope="module")
+def report(tx):
+    steps = []
+    rep = run_report(tx, settings=ReportSettings(title="Sim"), progress=steps.append)
+    return rep, steps
+
+
+def test_auto_choice_is_the_smallest_holdout_rmse(report):
+    rep, _ = report
+    cands = [c for c in rep.models["candidates"] if c["fit"] is not None]
+    assert len(cands) >= 2
+    best = min(cands, key=lambda c: c["holdout"]["rmse"])
+    assert rep.models["choice"]["model"] == best["key"]
+    assert f"{best['holdout']['rmse']:.4f}" in rep.models["choice"]["reason"]
+    for c in cands:
+        h = c["holdout"]
+        assert h["rmse"] >= h["mae"] > 0
+        assert h["customers"] <= 400
+
+
+def test_default_calibration_end_is_two_thirds_into_the_data(report, tx):
+    rep, _ = report
+    first, last = tx["date"].min(), tx["date"].max()
+    expected = first + pd.Timedelta(days=round((last - first).days * 2 / 3))
+    assert rep.models["calibration_end"] == str(expected.date())
+    assert rep.holdout is not None
+    assert {"frequency_holdout", "predicted_holdout"} <= set(rep.holdout.columns)
+
+
+def test_profile_rows_scores_and_steps(report, tx):
+    rep, steps = report
+    assert len(rep.profile) == tx["customer_id"].nunique()
+    assert rep.profile["p_alive"].notna().sum() > 300
+    assert (rep.profile["clv"].dropna() >= 0).all()
+    assert steps[0] == "reading and validating transactions"
+    assert any(s.startswith("classifying") for s in steps)
+    assert rep.migration_dates
+    assert set(rep.migration) >= {"state", "stage", "tier"}
+
+
+def test_models_json_is_serialisable_and_complete(report, tmp_path):
+    rep, _ = report
+    paths = rep.write(tmp_path)
+    m = json.loads(paths["models"].read_text())
+    pm = m["purchase_model"]
+    assert set(pm["params"]) == set(pm["standard_errors"])
+    assert all(v is None or v > 0 for v in pm["standard_errors"].values())
+    assert np.isfinite(pm["loglik"])
+    assert m["clv"] == {"horizon": 52.0, "horizon_period": "W", "discount_rate": 0.1,
+                        "discount_period": "Y"}  # fmt: skip
+    assert m["spend_model"]
+
+
+def test_write_pseudonymized_hides_ids_everywhere(report, tmp_path, tx):
+    rep, _ = report
+    p = Pseudonymizer(key=bytes(range(16, 48)))
+    paths = rep.write(tmp_path, pseudonymizer=p)
+    ids = tx["customer_id"].unique()
+    for path in paths.values():
+        text = path.read_text()
+        assert not [i for i in ids if i in text]
+    prof = pd.read_csv(paths["customers"], index_col="customer_id")
+    assert list(prof.index) == list(p.pseudonymize(rep.profile.index))
+
+
+def test_html_lists_show_pseudonyms_when_asked(report):
+    rep, _ = report
+    p = Pseudonymizer(key=bytes(range(32)))
+    html_text = rep.to_html(pseudonymizer=p)
+    lost = rep.profile.index[rep.profile["action"].astype(str) == "win_back"]
+    if len(lost):
+        assert p.pseudonymize(lost[:1])[0] in html_text or len(lost) > rep.settings.top_n
+    assert "ID0001" not in html_text
+
+
+def test_short_span_has_no_holdout_and_no_migration():
+    t = simulate_transactions(150, seed=5, days=60, acquisition_days=30).transactions
+    rep = run_report(t, settings=ReportSettings(model="bgnbd", crm=CRMConfig(min_population=1)))
+    assert isinstance(rep, CRMReport)
+    assert rep.holdout is None
+    assert rep.models["calibration_end"] is None
+    assert "too short" in rep.models["choice"]["reason"]
+    assert rep.migration == {}
+    assert any("Migration not shown" in n for n in rep.notes)
+    html_text = rep.to_html()
+    assert 'id="holdout"' in html_text
+    assert "too short" in html_text
+
+
+def test_bad_settings_are_parameter_errors(tx):
+    with pytest.raises(ParameterError, match=r"ReportSettings\.model must be one of"):
+        ReportSettings(model="magic")
+    with pytest.raises(ParameterError, match="as_of must be a date"):
+        ReportSettings(as_of="soon")
+    with pytest.raises(ParameterError, match="calibration_end"):
+        run_report(tx, settings=ReportSettings(calibration_end="2030-01-01"))
