@@ -7,16 +7,22 @@ Models are frozen values built from their published parameters
 """
 
 from custrel.models._mle import FitConfig, FitResult
+from custrel.models._persist import from_json, register_model, to_json
 from custrel.models._protocols import PurchaseModel, SpendModel, TimeAwareModel
 from custrel.models.beta_geo import BetaGeo
+from custrel.models.beta_geo_beta_binom import BetaGeoBetaBinom
 from custrel.models.modified_beta_geo import ModifiedBetaGeo
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "FitConfig",
     "FitResult",
     "ModifiedBetaGeo",
     "PurchaseModel",
     "SpendModel",
     "TimeAwareModel",
+    "from_json",
+    "register_model",
+    "to_json",
 ]

@@ -34,11 +34,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 __all__ = [
     "FloatArray",
+    "hyp2f1",
     "hyp2f1_euler",
     "laplace_log_time",
     "log1mexp",
@@ -84,6 +85,50 @@ def softmax_weights(*terms: FloatArray) -> tuple[FloatArray, list[FloatArray]]:
     return lse, list(w)
 
 
+def _hyp2f1_series(
+    a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray, max_terms: int = 100_000
+) -> FloatArray:
+    """Direct Gauss series, vectorised, summed until every term is below 1e-17 of the sum."""
+    total = np.ones_like(z)
+    term = np.ones_like(z)
+    active = np.ones(z.shape, dtype=bool)
+    for k in range(max_terms):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        ta = term[idx] * (a[idx] + k) * (b[idx] + k) / ((c[idx] + k) * (k + 1.0)) * z[idx]
+        term[idx] = ta
+        total[idx] += ta
+        done = (np.abs(ta) <= 1e-17 * np.abs(total[idx])) | (ta == 0)
+        active[idx[done]] = False
+    return total
+
+
+def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> FloatArray:
+    """Gauss hypergeometric ``2F1(a, b; c; z)`` for ``0 <= z < 1``, robust for large ``c``.
+
+    :func:`scipy.special.hyp2f1` returns ``inf``/``nan`` for large ``c``
+    (about 100 and above) with ``z`` near 1, exactly the regime of heavy buyers'
+    conditional expectations. Where scipy's value is not finite, the Gauss
+    series is summed directly; for large ``c`` and convergent parameters
+    (``c - a - b > 0``) it converges in a few terms.
+
+    Examples
+    --------
+    >>> from custrel.models._special import hyp2f1
+    >>> round(float(hyp2f1(0.5, 2.0, 102.5, 0.9949)), 10)
+    1.0099232246
+    """
+    arrs = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
+    aa, bb, cc, zz = (np.array(v, dtype=np.float64) for v in arrs)
+    out = np.asarray(special.hyp2f1(aa, bb, cc, zz), dtype=np.float64)
+    bad = ~np.isfinite(out)
+    if np.any(bad):
+        out = out.copy()
+        out[bad] = _hyp2f1_series(aa[bad], bb[bad], cc[bad], zz[bad])
+    return out
+
+
 def hyp2f1_euler(
     a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray, log_one_minus_z: FloatArray
 ) -> FloatArray:
@@ -94,7 +139,7 @@ def hyp2f1_euler(
     into a convergent series. The caller passes ``log(1 - z)`` computed
     accurately from its own variables.
     """
-    f = special.hyp2f1(c - a, c - b, c, z)
+    f = hyp2f1(c - a, c - b, c, z)
     out: FloatArray = np.exp((c - a - b) * log_one_minus_z) * f
     return out
 

@@ -48,7 +48,7 @@ from custrel.models._mle import (
     parse_period,
     positive_param,
 )
-from custrel.models._special import FloatArray, laplace_log_time
+from custrel.models._special import FloatArray, hyp2f1, laplace_log_time
 
 __all__ = ["BetaGeo"]
 
@@ -246,7 +246,7 @@ class _BetaGeoMixin:
             log1mz = -np.log1p(t / (alpha + t_obs))
             z = -np.expm1(log1mz)
             c = a + b + x + m - 1.0
-            h = np.exp((a - 1.0) * log1mz) * special.hyp2f1(a + b + m - 1.0 - r, a - 1.0, c, z)
+            h = np.exp((a - 1.0) * log1mz) * hyp2f1(a + b + m - 1.0 - r, a - 1.0, c, z)
             out = out + c / (a - 1.0) * (1.0 - h)
         res: FloatArray = out / len(_near_one(self.a))
         return res
@@ -299,7 +299,7 @@ class _BetaGeoMixin:
             z = -np.expm1(log1mz)
             c = a + b + m - 1.0
             pref = (a + b - 1.0) / (a - 1.0) - m
-            h = np.exp((a - 1.0) * log1mz) * special.hyp2f1(c - r, a - 1.0, c, z)
+            h = np.exp((a - 1.0) * log1mz) * hyp2f1(c - r, a - 1.0, c, z)
             out = out + pref * (1.0 - h)
         res: FloatArray = out / len(pts)
         return res
@@ -318,7 +318,7 @@ class _BetaGeoMixin:
         log1mz = -np.log1p(tt / alpha)
         z = -np.expm1(log1mz)
         c = a + b + m
-        res: FloatArray = (b / (a + b)) ** m * np.exp(a * log1mz) * special.hyp2f1(c - r, a, c, z)
+        res: FloatArray = (b / (a + b)) ** m * np.exp(a * log1mz) * hyp2f1(c - r, a, c, z)
         return res
 
     def purchase_count_pmf(self, n: int | ArrayLike, t: float) -> pd.Series:
@@ -407,7 +407,7 @@ class _BetaGeoMixin:
                 big_r[sl, None]
                 / aa
                 * np.exp(a * log1mw)
-                * special.hyp2f1(a + b + m - 1.0 - r, a, c[sl, None], w)
+                * hyp2f1(a + b + m - 1.0 - r, a, c[sl, None], w)
             )
             return out
 
