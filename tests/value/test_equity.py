@@ -283,3 +283,29 @@ def test_uncertainty_errors() -> None:
     bad = Fit(m, ("rate", "death"), _cov(("rate", "death"), [np.nan, 0.0001]))
     with pytest.raises(ParameterError, match="covariance must be a finite 2x2 matrix"):
         clv_uncertainty(bad, 30.0, S, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_cdnow_gamma_gamma_fit_adds_spend_uncertainty() -> None:
+    """BG/NBD and gamma-gamma fitted on CDNOW (FHL 2005): spend parameters widen the error."""
+    from custrel.models.gamma_gamma import GammaGamma
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = summarize_report(load_cdnow(), period="W", observation_end="1997-09-30").summary
+    bg = BetaGeo.fit(s, period="W")
+    gg = GammaGamma.fit(s)
+    assert gg.model.p == pytest.approx(6.25, abs=0.01)
+    kw = {
+        "horizon": 1,
+        "horizon_period": "Y",
+        "step": "M",
+        "discount_rate": 0.1,
+        "discount_period": "Y",
+    }
+    fixed = clv_uncertainty(bg, gg.model, s, **kw)  # type: ignore[arg-type]
+    both = clv_uncertainty(bg, gg, s, **kw)  # type: ignore[arg-type]
+    np.testing.assert_allclose(both.frame["clv"], fixed.frame["clv"], rtol=1e-12)
+    assert (both.frame["std_err"] >= fixed.frame["std_err"] - 1e-12).all()
+    assert both.total_std_err > fixed.total_std_err
+    assert both.parameters[-3:] == ("spend.p", "spend.q", "spend.gamma")
