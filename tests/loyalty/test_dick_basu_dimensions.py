@@ -156,3 +156,22 @@ def test_loyalty_profitability_invalid_inputs():
         LoyaltyProfitability().classify(pd.Series([1.0, 2.0], index=["a", "a"]), pd.Series([1.0]))
     with pytest.raises(ParameterError, match=r"LoyaltyProfitability.min_population"):
         LoyaltyProfitability(min_population=0)
+
+
+def test_fast_label_builder_matches_labels_build_layout(f1_base):
+    """The code-based builder gives the same frame layout (dtypes, categories) as Labels.build."""
+    from custrel.labels import Labels
+
+    db = DickBasu(repeat=RP1).classify(f1_base)
+    ref = Labels.build(
+        scheme="dick_basu",
+        as_of=db.as_of,
+        config=db.config,
+        index=db.frame.index,
+        labels=db.frame["label"].astype(object).to_numpy(),
+        categories=("true", "latent", "spurious", "none"),
+        reasons=db.frame["reason"].astype(object).to_numpy(),
+        candidates=db.frame["candidates"].astype(object).to_numpy(),
+    )
+    for col in ("label", "reason", "candidates"):
+        pd.testing.assert_series_equal(db.frame[col], ref.frame[col], check_names=False)

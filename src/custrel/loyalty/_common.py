@@ -16,14 +16,22 @@ from numpy.typing import NDArray
 from custrel.data import CustomerBase
 from custrel.data._validate import ProblemList
 from custrel.errors import DataWarning, ParameterError, SchemaError
+from custrel.labels import UNDETERMINED, Labels, Reason
 
 __all__ = [
     "HIGH",
     "HIGH_LOW",
+    "LEVELS",
     "LOW",
+    "NO_REASON",
+    "REASONS",
     "BoolArray",
+    "CodeArray",
     "FloatArray",
     "ObjArray",
+    "build_labels",
+    "category_codes",
+    "codes_text",
     "fail",
     "finite",
     "instance_of",
@@ -31,24 +39,148 @@ __all__ = [
     "is_bool",
     "is_str",
     "join_parts",
+    "level_codes",
+    "mask_categorical",
+    "mask_text",
     "median_threshold",
     "numeric_column",
     "one_of",
     "optional",
     "pick",
     "population",
+    "reason_code",
     "series_input",
 ]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 ObjArray = NDArray[np.object_]
+CodeArray = NDArray[np.int8]
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 HIGH: Final = "high"
 LOW: Final = "low"
 #: Categories of every high/low dimension (repeat patronage, attitude, loyalty dimensions).
 HIGH_LOW: Final = (HIGH, LOW)
+#: High/low/undetermined, the categories of every level label; codes 0, 1, 2.
+LEVELS: Final = (HIGH, LOW, UNDETERMINED)
+#: The reason categories in the order of :class:`custrel.labels.Reason` (as ``Labels.build``).
+REASONS: Final = tuple(r.value for r in Reason)
+#: Reason code of "no reason".
+NO_REASON: Final = -1
+
+
+def reason_code(reason: Reason) -> int:
+    """Integer code of ``reason`` in :data:`REASONS`."""
+    return REASONS.index(reason.value)
+
+
+def build_labels(
+    *,
+    scheme: str,
+    as_of: pd.Timestamp | None,
+    config: object,
+    index: pd.Index,
+    codes: NDArray[np.integer[Any]],
+    categories: tuple[str, ...],
+    reasons: NDArray[np.integer[Any]],
+    candidates: NDArray[np.object_] | None = None,
+    evidence: dict[str, object] | None = None,
+    diagnostics: dict[str, int] | None = None,
+) -> Labels:
+    """A :class:`Labels` from integer codes, with the frame layout of ``Labels.build``.
+
+    ``codes`` index ``(*categories, "undetermined")``; ``reasons`` index
+    :data:`REASONS` (``-1`` = none). Building categoricals from codes avoids
+    hashing a million strings per column. Evidence values may be arrays,
+    Categoricals or Series (taken by position).
+    """
+    cats = [*categories, UNDETERMINED]
+    data: dict[str, Any] = {
+        "label": pd.Categorical.from_codes(codes, categories=pd.Index(cats), ordered=True),
+        "reason": pd.Categorical.from_codes(reasons, categories=pd.Index(list(REASONS))),
+    }
+    if candidates is not None:
+        data["candidates"] = pd.array(candidates, dtype="string")
+    for key, value in (evidence or {}).items():
+        data[key] = value.array if isinstance(value, pd.Series) else value
+    frame = pd.DataFrame(data, index=index.copy())
+    frame.index.name = "customer_id"
+    return Labels(
+        scheme=scheme,
+        as_of=as_of,
+        frame=frame,
+        config=config,
+        diagnostics=dict(diagnostics or {}),
+    )
+
+
+def category_codes(values: pd.Series, categories: tuple[str, ...]) -> NDArray[np.int64]:
+    """Codes of a Series in ``categories`` (``-1`` for missing or other values).
+
+    Categorical Series are recoded through their categories (no string hashing).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        own = list(values.cat.categories)
+        lookup = np.array([categories.index(c) if c in categories else -1 for c in own] + [-1])
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        return np.asarray(lookup[codes], dtype=np.int64)  # code -1 picks the trailing -1
+    return np.asarray(
+        pd.Index(list(categories)).get_indexer(pd.Index(values.astype(object))), dtype=np.int64
+    )
+
+
+def level_codes(labels: Labels, index: pd.Index) -> CodeArray:
+    """High/low/undetermined codes (0/1/2) of a level ``Labels`` on ``index`` (absent: 2)."""
+    codes = category_codes(labels.frame["label"].reindex(index), LEVELS)
+    return np.where(codes < 0, 2, codes).astype(np.int8)
+
+
+def codes_text(codes: NDArray[np.integer[Any]], options: tuple[str, ...]) -> pd.Categorical[str]:
+    """A Categorical of ``options`` from codes (``-1`` = missing)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(options)))
+
+
+def mask_categorical(parts: list[tuple[BoolArray, str]], n: int) -> pd.Categorical[str]:
+    """Like :func:`mask_text`, as a Categorical (missing where no part is set)."""
+    key = np.zeros(n, dtype=np.int64)
+    for bit, (mask, _) in enumerate(parts):
+        key |= mask.astype(np.int64) << bit
+    uniq, inverse = np.unique(key, return_inverse=True)
+    present = uniq[uniq > 0].tolist()  # loops over distinct combinations, not customers
+    texts = ["|".join(t for bit, (_, t) in enumerate(parts) if k >> bit & 1) for k in present]
+    codes = np.where(uniq > 0, np.cumsum(uniq > 0) - 1, -1)[inverse.reshape(-1)]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
+
+
+def mask_text(
+    parts: list[tuple[BoolArray, str]],
+    n: int,
+    *,
+    first: NDArray[np.integer[Any]] | None = None,
+    first_options: tuple[str, ...] = (),
+) -> ObjArray:
+    """Per-row ``"a|b|c"`` strings (None where empty), built once per distinct combination.
+
+    ``first`` (codes into ``first_options``, ``-1`` = nothing) comes before the
+    masked parts, which follow in the given order. The rows are keyed by an
+    integer (first code and one bit per part); the strings are built for the
+    distinct keys only, so the cost does not grow with the number of customers
+    beyond a few integer passes.
+    """
+    key = np.zeros(n, dtype=np.int64)
+    for bit, (mask, _) in enumerate(parts):
+        key |= mask.astype(np.int64) << bit
+    if first is not None:
+        key |= (first.astype(np.int64) + 1) << len(parts)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    texts = np.empty(uniq.size, dtype=object)
+    for i, k in enumerate(uniq.tolist()):  # loops over distinct combinations, not customers
+        head = k >> len(parts)
+        items = [first_options[head - 1]] if head > 0 else []
+        items += [text for bit, (_, text) in enumerate(parts) if k >> bit & 1]
+        texts[i] = "|".join(items) if items else None
+    return np.asarray(texts[inverse.reshape(-1)], dtype=object)
 
 
 def fail(inst: object, attr: attrs.Attribute[Any], expected: str, value: object) -> None:

@@ -17,12 +17,16 @@ import pandas as pd
 from custrel.data import CustomerBase
 from custrel.data._validate import ProblemList
 from custrel.errors import SchemaError
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import Labels, Reason
 from custrel.loyalty._common import (
     HIGH,
     HIGH_LOW,
     LOW,
+    NO_REASON,
+    CodeArray,
     FloatArray,
+    build_labels,
+    codes_text,
     fail,
     finite,
     is_str,
@@ -30,9 +34,13 @@ from custrel.loyalty._common import (
     optional,
     pick,
     population,
+    reason_code,
 )
 
-__all__ = ["RECOMMEND_SCALE", "AttitudeRules"]
+__all__ = ["ATTITUDE_BASES", "RECOMMEND_SCALE", "AttitudeRules"]
+
+#: What an attitude label was decided on.
+ATTITUDE_BASES = ("attitude+differentiation", "attitude", "recommend")
 
 #: The 0-10 "would you recommend us" item (the NPS question).
 RECOMMEND_SCALE = (0.0, 10.0)
@@ -196,27 +204,28 @@ class AttitudeRules:
         """
         frame, index = survey_frame(data)
         as_of = data.as_of if isinstance(data, CustomerBase) else None
-        labels, reasons, evidence = self._evaluate(frame, index)
+        codes, evidence = self._evaluate(frame, index)
         n_outside = 0
         if frame is not None and isinstance(data, CustomerBase):
             n_outside = int((~frame.index.isin(index)).sum())
-        return Labels.build(
+        und = codes == 2
+        return build_labels(
             scheme="attitude",
             as_of=as_of,
             config=self,
             index=index,
-            labels=labels,
+            codes=codes,
             categories=HIGH_LOW,
-            reasons=reasons,
-            candidates=pick(labels == UNDETERMINED, f"{HIGH}|{LOW}", None),
+            reasons=np.where(und, reason_code(Reason.ATTITUDE_MISSING), NO_REASON),
+            candidates=pick(und, f"{HIGH}|{LOW}", None),
             evidence=evidence,
             diagnostics={"survey_rows_not_in_base": n_outside},
         )
 
     def _evaluate(
         self, frame: pd.DataFrame | None, index: pd.Index
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
-        """Labels, reasons and evidence arrays aligned with ``index`` (validates scales)."""
+    ) -> tuple[CodeArray, dict[str, object]]:
+        """Level codes (0 high, 1 low, 2 undetermined) and evidence on ``index`` (validates)."""
         problems = ProblemList("invalid survey data")
         lo, hi = self.scale
         score = numeric_column(frame, self.column, index, problems, low=lo, high=hi)
@@ -242,18 +251,12 @@ class AttitudeRules:
                 rec >= self.recommend_high_at,
             )
         known = has_score | use_rec
-        labels = np.where(known, np.where(high, HIGH, LOW), UNDETERMINED).astype(object)
-        reasons = pick(known, None, Reason.ATTITUDE_MISSING.value)
-        basis = np.select(
-            [has_diff, has_score, use_rec],
-            ["attitude+differentiation", "attitude", "recommend"],
-            default="",
-        ).astype(object)
-        basis[basis == ""] = None
+        codes = np.where(known, np.where(high, 0, 1), 2).astype(np.int8)
+        basis = np.select([has_diff, has_score, use_rec], [0, 1, 2], default=-1)
         evidence: dict[str, object] = {
             "score": score,
             "differentiation": diff,
             "recommend": rec,
-            "basis": pd.array(basis, dtype="string"),
+            "basis": codes_text(basis, ATTITUDE_BASES),
         }
-        return labels, reasons, evidence
+        return codes, evidence

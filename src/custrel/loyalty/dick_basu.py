@@ -6,12 +6,21 @@ from typing import Final
 
 import attrs
 import numpy as np
-import pandas as pd
 
 from custrel.data import CustomerBase
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import Labels, Reason
 from custrel.lifecycle import PAlive
-from custrel.loyalty._common import HIGH, LOW, instance_of, pick
+from custrel.loyalty._common import (
+    LEVELS,
+    NO_REASON,
+    REASONS,
+    build_labels,
+    category_codes,
+    codes_text,
+    instance_of,
+    level_codes,
+    reason_code,
+)
 from custrel.loyalty.attitude import AttitudeRules
 from custrel.loyalty.repeat import RepeatPatronageRules
 
@@ -20,17 +29,17 @@ __all__ = ["DICK_BASU_TYPES", "DickBasu"]
 #: The four Dick & Basu (1994) loyalty conditions, in the order of their 2x2 table.
 DICK_BASU_TYPES: Final = ("true", "latent", "spurious", "none")
 
-_QUADRANT: Final = {
-    (HIGH, HIGH): "true",
-    (HIGH, LOW): "latent",  # (ra, rp)
-    (LOW, HIGH): "spurious",
-    (LOW, LOW): "none",
-}
-
-
-def _as_text(values: pd.Series, index: pd.Index) -> np.ndarray:
-    out = values.reindex(index).astype(object).to_numpy()
-    return pick(pd.isna(out), None, out)
+_UND: Final = 2
+#: Candidate quadrants: by attitude when repeat patronage is undetermined (high, low,
+#: unknown), then by repeat patronage when attitude is missing (high, low); last: none.
+_CANDIDATES: Final = (
+    "true|latent",
+    "spurious|none",
+    "true|latent|spurious|none",
+    "true|spurious",
+    "latent|none",
+    None,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -146,73 +155,54 @@ class DickBasu:
 def quadrants(rp: Labels, ra: Labels, *, config: object) -> Labels:
     """Cross repeat-patronage and attitude labels into Dick & Basu quadrants (on ``rp``'s index)."""
     index = rp.frame.index
-    n = len(index)
-    rp_l = _as_text(rp.frame["label"], index)
-    ra_l = _as_text(ra.frame["label"], index)
-    ra_l = pick(pd.isna(ra_l), UNDETERMINED, ra_l)
-    rp_r = _as_text(rp.frame["reason"], index)
-    ra_r = _as_text(ra.frame["reason"], index)
-    labels = np.full(n, UNDETERMINED, dtype=object)
-    for (a, r), quad in _QUADRANT.items():
-        labels[(ra_l == a) & (rp_l == r)] = quad
-    rp_und = rp_l == UNDETERMINED
-    ra_und = ra_l == UNDETERMINED
-    no_purchase = rp_und & (rp_r == Reason.NO_VALID_PURCHASE.value)
+    rpc = level_codes(rp, index).astype(np.int64)
+    rac = level_codes(ra, index).astype(np.int64)
+    rp_und, ra_und = rpc == _UND, rac == _UND
+    # (ra, rp) = (high, high) true, (high, low) latent, (low, high) spurious, (low, low) none
+    codes = np.where(rp_und | ra_und, len(DICK_BASU_TYPES), 2 * rac + rpc)
+    rp_reason = rp.frame["reason"]
+    no_purchase = rp_und & (
+        category_codes(rp_reason, REASONS) == reason_code(Reason.NO_VALID_PURCHASE)
+    )
     reasons = np.select(
         [no_purchase, rp_und, ra_und],
         [
-            Reason.NO_VALID_PURCHASE.value,
-            Reason.REPEAT_UNDETERMINED.value,
-            Reason.ATTITUDE_MISSING.value,
+            reason_code(Reason.NO_VALID_PURCHASE),
+            reason_code(Reason.REPEAT_UNDETERMINED),
+            reason_code(Reason.ATTITUDE_MISSING),
         ],
-        default="",
-    ).astype(object)
-    reasons[reasons == ""] = None
-    candidates = np.select(
-        [
-            no_purchase,
-            rp_und & (ra_l == HIGH),
-            rp_und & (ra_l == LOW),
-            rp_und,
-            ra_und & (rp_l == HIGH),
-            ra_und & (rp_l == LOW),
-        ],
-        [
-            "",
-            "true|latent",
-            "spurious|none",
-            "true|latent|spurious|none",
-            "true|spurious",
-            "latent|none",
-        ],
-        default="",
-    ).astype(object)
-    candidates[candidates == ""] = None
+        default=NO_REASON,
+    )
+    cand = np.select(
+        [no_purchase, rp_und, ra_und],
+        [-1, rac, 3 + rpc],  # by attitude: 0 high, 1 low, 2 unknown; by rp: 3 high, 4 low
+        default=-1,
+    )
     rpf = rp.frame
-    evidence = {
-        "rp": rp_l,
-        "ra": ra_l,
-        "rp_reason": rp_r,
-        "ra_reason": ra_r,
-        "state": rpf["state"].to_numpy() if "state" in rpf else np.full(n, None),
-        "basis": rpf["basis"].to_numpy() if "basis" in rpf else np.full(n, None),
-        "rate": rpf["rate"].to_numpy() if "rate" in rpf else np.full(n, np.nan),
-        "threshold": rpf["threshold"].to_numpy() if "threshold" in rpf else np.full(n, np.nan),
-        "ra_basis": _as_text(ra.frame["basis"], index) if "basis" in ra.frame else np.full(n, None),
+    evidence: dict[str, object] = {
+        "rp": codes_text(rpc, LEVELS),
+        "ra": codes_text(rac, LEVELS),
+        "rp_reason": rp_reason,
+        "ra_reason": ra.frame["reason"].reindex(index),
     }
+    for col in ("state", "basis", "rate", "threshold"):
+        if col in rpf:
+            evidence[col] = rpf[col]
+    if "basis" in ra.frame:
+        evidence["ra_basis"] = ra.frame["basis"].reindex(index)
     diagnostics = {
         **dict(rp.diagnostics),
         **{f"attitude_{k}": v for k, v in ra.diagnostics.items()},
     }
-    return Labels.build(
+    return build_labels(
         scheme="dick_basu",
         as_of=rp.as_of,
         config=config,
         index=index,
-        labels=labels,
+        codes=codes,
         categories=DICK_BASU_TYPES,
         reasons=reasons,
-        candidates=candidates,
+        candidates=np.asarray(_CANDIDATES, dtype=object)[cand],
         evidence=evidence,
         diagnostics=diagnostics,
     )

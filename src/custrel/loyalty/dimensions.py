@@ -7,13 +7,15 @@ import numpy as np
 import pandas as pd
 
 from custrel.data import CustomerBase
-from custrel.labels import UNDETERMINED, Labels
+from custrel.labels import Labels
 from custrel.lifecycle import PAlive
-from custrel.loyalty._common import HIGH, instance_of, is_bool
+from custrel.loyalty._common import instance_of, is_bool, level_codes
 from custrel.loyalty.attitude import AttitudeRules
 from custrel.loyalty.repeat import RepeatPatronageRules
 
 __all__ = ["LoyaltyDimensions", "LoyaltyDimensionsResult"]
+
+_HIGH, _UNDET = 0, 2  # level codes
 
 
 def _emotional_default() -> AttitudeRules:
@@ -169,17 +171,15 @@ class LoyaltyDimensions:
         index = beh.frame.index
         emo = _rename(self.emotional.classify(base), "emotional")
         con = _rename(self.conscious.classify(base), "conscious")
-        labs = [
-            lab.frame["label"].reindex(index).astype(object).to_numpy() for lab in (beh, emo, con)
-        ]
         determined = np.zeros(len(index), dtype=np.int64)
         high = np.zeros(len(index), dtype=np.int64)
-        for lab in labs:
-            determined += (lab != UNDETERMINED) & ~pd.isna(lab)
-            high += lab == HIGH
+        for lab in (beh, emo, con):
+            codes = level_codes(lab, index)
+            determined += codes != _UNDET
+            high += codes == _HIGH
         depth = np.where(determined > 0, high, np.nan).astype(np.float64)
         if self.strict:
-            depth[determined < len(labs)] = np.nan
+            depth[determined < 3] = np.nan
         return LoyaltyDimensionsResult(
             behavioural=beh,
             emotional=emo,

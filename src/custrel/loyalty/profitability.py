@@ -9,8 +9,17 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from custrel.labels import UNDETERMINED, Labels, Reason
-from custrel.loyalty._common import finite, int_ge, median_threshold, optional, pick, series_input
+from custrel.labels import Labels, Reason
+from custrel.loyalty._common import (
+    NO_REASON,
+    build_labels,
+    finite,
+    int_ge,
+    median_threshold,
+    optional,
+    reason_code,
+    series_input,
+)
 
 __all__ = ["PROFITABILITY_STRATEGIES", "PROFITABILITY_TYPES", "LoyaltyProfitability"]
 
@@ -121,29 +130,26 @@ class LoyaltyProfitability:
         )
         with np.errstate(invalid="ignore"):
             long_term, profitable = lv >= lt, pv >= pt
-        labels = np.select(
-            [~ok, long_term & profitable, profitable, long_term],
-            [UNDETERMINED, "true_friend", "butterfly", "barnacle"],
-            default="stranger",
-        ).astype(object)
-        reasons = pick(ok, None, Reason.VALUE_MISSING.value)
-        strategy = np.full(len(index), None, dtype=object)
-        for name, text in PROFITABILITY_STRATEGIES.items():
-            strategy[labels == name] = text
-        return Labels.build(
+        codes = np.select(
+            [~ok, long_term & profitable, profitable, long_term], [4, 0, 1, 2], default=3
+        )
+        strategies = np.array(
+            [*(PROFITABILITY_STRATEGIES[t] for t in PROFITABILITY_TYPES), None], dtype=object
+        )
+        return build_labels(
             scheme="loyalty_profitability",
             as_of=None,
             config=self,
             index=index,
-            labels=labels,
+            codes=codes,
             categories=PROFITABILITY_TYPES,
-            reasons=reasons,
+            reasons=np.where(ok, NO_REASON, reason_code(Reason.VALUE_MISSING)),
             evidence={
                 "longevity": lv,
                 "profit": pv,
                 "longevity_threshold": np.full(len(index), lt),
                 "profit_threshold": np.full(len(index), pt),
-                "strategy": strategy,
+                "strategy": strategies[codes],
             },
             diagnostics={"value_missing": int((~ok).sum())},
         )

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import attrs
 import numpy as np
-import pandas as pd
 
 from custrel.data import DAYS_PER_MONTH, CustomerBase
 from custrel.data._validate import ProblemList
 from custrel.labels import UNDETERMINED, Labels, Reason
-from custrel.lifecycle import PAlive, StateRules
+from custrel.lifecycle import STATES, PAlive, StateRules
 from custrel.loyalty._common import (
-    HIGH,
     HIGH_LOW,
-    LOW,
+    NO_REASON,
+    BoolArray,
+    build_labels,
+    category_codes,
+    codes_text,
     finite,
     instance_of,
     int_ge,
@@ -23,14 +25,16 @@ from custrel.loyalty._common import (
     median_threshold,
     numeric_column,
     optional,
-    pick,
     population,
+    reason_code,
 )
 
 __all__ = ["RP_BASES", "RepeatPatronageRules"]
 
 #: How a repeat-patronage label was decided.
 RP_BASES: Final = ("lost", "share_of_wallet", "rate")
+_STATES: Final = (*STATES, UNDETERMINED)
+_HIGH, _LOW, _UND = 0, 1, 2
 
 
 @attrs.frozen(kw_only=True)
@@ -151,8 +155,8 @@ class RepeatPatronageRules:
         feats = base.features.reindex(pop)
         n_occ = feats["n_occasions"].fillna(0).to_numpy(dtype=np.float64)
         t_days = feats["T_days"].to_numpy(dtype=np.float64, na_value=np.nan)
-        state = states.frame["label"].reindex(pop).astype(object).to_numpy()
-        state = pick(pd.isna(state), UNDETERMINED, state)
+        state = states.frame["label"].reindex(pop)
+        st_codes = category_codes(state, _STATES)
         problems = ProblemList("invalid customer attributes")
         sow = numeric_column(base.attributes, self.sow_column, pop, problems, low=0.0, high=1.0)
         problems.raise_if_any()
@@ -165,29 +169,36 @@ class RepeatPatronageRules:
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(exposure > 0, occ_w / (exposure / DAYS_PER_MONTH), np.nan)
 
-        labels = np.full(n, UNDETERMINED, dtype=object)
-        reasons = np.full(n, None, dtype=object)
-        basis = np.full(n, None, dtype=object)
+        codes = np.full(n, _UND, dtype=np.int8)
+        reasons = np.full(n, NO_REASON, dtype=np.int8)
+        basis = np.full(n, -1, dtype=np.int8)
         threshold = np.full(n, np.nan)
         todo = np.ones(n, dtype=bool)
 
-        def decide(mask: np.ndarray, label: Any, how: Any = None, why: Any = None) -> None:
+        def decide(mask: BoolArray, code: int, how: int = -1, why: int = NO_REASON) -> None:
             m = mask & todo
-            labels[m] = label
+            codes[m] = code
             basis[m] = how
             reasons[m] = why
             todo[m] = False
 
-        decide(n_occ == 0, UNDETERMINED, why=Reason.NO_VALID_PURCHASE.value)
-        decide(state == "lost", LOW, "lost")
-        decide(state == UNDETERMINED, UNDETERMINED, why=Reason.STATE_UNDETERMINED.value)
+        decide(n_occ == 0, _UND, why=reason_code(Reason.NO_VALID_PURCHASE))
+        decide(st_codes == _STATES.index("lost"), _LOW, RP_BASES.index("lost"))
+        decide(st_codes < 0, _UND, why=reason_code(Reason.STATE_UNDETERMINED))
+        decide(
+            st_codes == _STATES.index(UNDETERMINED),
+            _UND,
+            why=reason_code(Reason.STATE_UNDETERMINED),
+        )
         has_sow = todo & ~np.isnan(sow)
         threshold[has_sow] = self.sow_high
+        by_sow = RP_BASES.index("share_of_wallet")
         with np.errstate(invalid="ignore"):
-            decide(has_sow & (sow >= self.sow_high), HIGH, "share_of_wallet")
-        decide(has_sow, LOW, "share_of_wallet")
+            decide(has_sow & (sow >= self.sow_high), _HIGH, by_sow)
+        decide(has_sow, _LOW, by_sow)
         with np.errstate(invalid="ignore"):
-            decide(~(t_days >= self.min_history_days), UNDETERMINED, why=Reason.SHORT_HISTORY.value)
+            short = ~(t_days >= self.min_history_days)
+        decide(short, _UND, why=reason_code(Reason.SHORT_HISTORY))
         by_rate = todo.copy()
         if self.rate_high is None:
             thr = median_threshold(
@@ -196,24 +207,26 @@ class RepeatPatronageRules:
         else:
             thr = float(self.rate_high)
         threshold[by_rate] = thr
+        rate_basis = RP_BASES.index("rate")
         with np.errstate(invalid="ignore"):
-            decide(by_rate & (n_occ >= self.min_occasions_high) & (rate >= thr), HIGH, "rate")
-        decide(by_rate, LOW, "rate")
+            high = by_rate & (n_occ >= self.min_occasions_high) & (rate >= thr)
+        decide(high, _HIGH, rate_basis)
+        decide(by_rate, _LOW, rate_basis)
         assert not todo.any()
         n_attr_out = 0
         if base.attributes is not None:
             n_attr_out = int((~base.attributes.index.isin(pop)).sum())
-        return Labels.build(
+        return build_labels(
             scheme="repeat_patronage",
             as_of=base.as_of,
             config=self,
             index=pop,
-            labels=labels,
+            codes=codes,
             categories=HIGH_LOW,
             reasons=reasons,
             evidence={
-                "state": state,
-                "basis": basis,
+                "state": codes_text(np.where(st_codes < 0, len(_STATES) - 1, st_codes), _STATES),
+                "basis": codes_text(basis, RP_BASES),
                 "rate": np.where(n_occ > 0, rate, np.nan),
                 "threshold": threshold,
                 "share_of_wallet": sow,

@@ -8,30 +8,46 @@ from typing import Any, Final, Literal
 import attrs
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from custrel.data import CustomerBase
 from custrel.data._validate import ProblemList
 from custrel.errors import SchemaError
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import Labels, Reason
 from custrel.lifecycle import PAlive
 from custrel.loyalty._common import (
-    HIGH,
-    LOW,
+    LEVELS,
+    NO_REASON,
+    REASONS,
     BoolArray,
+    CodeArray,
+    FloatArray,
+    build_labels,
+    category_codes,
+    codes_text,
     finite,
     instance_of,
     int_ge,
     is_bool,
     is_str,
-    join_parts,
+    level_codes,
+    mask_categorical,
+    mask_text,
     numeric_column,
     one_of,
     optional,
-    pick,
+    reason_code,
 )
 from custrel.loyalty.dick_basu import DickBasu
 
-__all__ = ["DRIVERS", "NO_LOYALTY", "SINDELL_TYPES", "STATED_REASON_ALIASES", "SindellRules"]
+__all__ = [
+    "DRIVERS",
+    "NO_LOYALTY",
+    "SINDELL_TYPES",
+    "SOURCES",
+    "STATED_REASON_ALIASES",
+    "SindellRules",
+]
 
 #: Sindell's seven types in custrel's precedence order (first match wins).
 SINDELL_TYPES: Final = (
@@ -54,9 +70,27 @@ STATED_REASON_ALIASES: Final[Mapping[str, str]] = {
     "super value": "premium",
     "supervalue": "premium",
 }
-_RANK: Final = {t: i for i, t in enumerate((*SINDELL_TYPES, NO_LOYALTY))}
+#: Where a label came from.
+SOURCES: Final = ("behaviour", "survey")
+_LABELS: Final = (*SINDELL_TYPES, NO_LOYALTY)
+_CODE: Final = {t: i for i, t in enumerate(_LABELS)}  # the code is also the precedence rank
+_UND: Final = len(_LABELS)
+_HIGH, _LOW, _UNDET = 0, 1, 2  # codes of LEVELS
 _NEEDS_HIGH_RP: Final = frozenset({"monopoly", "incentive", "convenience"})
-_RP_RA_VALUES: Final = (HIGH, LOW, UNDETERMINED)
+#: Candidate sets of the behavioural rules (ordered by precedence).
+_CANDIDATES: Final = (
+    "incentive|price",
+    "price|latent",
+    "price|none",
+    "price|latent|none",
+    "premium|inertia",
+    "premium|convenience",
+    "latent|none",
+)
+_CAND: Final = {c: i for i, c in enumerate(_CANDIDATES)}
+#: The lowest-ranked label of each candidate set, and which drivers each contains.
+_CAND_WORST: Final = np.array([max(_CODE[t] for t in c.split("|")) for c in _CANDIDATES])
+_CAND_HAS: Final = {d: np.array([d in c.split("|") for c in _CANDIDATES]) for d in DRIVERS}
 #: Evidence columns read by :meth:`SindellRules.classify_evidence` (all optional but rp, ra).
 _NUMERIC_EVIDENCE: Final = {
     "n_alternatives": (0.0, np.inf),
@@ -66,13 +100,6 @@ _NUMERIC_EVIDENCE: Final = {
     "incentive_share": (0.0, 1.0),
     "promo_share": (0.0, 1.0),
 }
-
-
-def _text(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
-    if column not in frame.columns:
-        return np.full(n, None, dtype=object)
-    out = frame[column].astype(object).to_numpy()
-    return pick(pd.isna(out), None, out)
 
 
 @attrs.frozen(kw_only=True)
@@ -220,9 +247,9 @@ class SindellRules:
         index = rp.frame.index
         ev = pd.DataFrame(
             {
-                "rp": rp.frame["label"].astype(object),
-                "rp_reason": rp.frame["reason"].astype(object),
-                "ra": ra.frame["label"].reindex(index).astype(object),
+                "rp": codes_text(level_codes(rp, index), LEVELS),
+                "rp_reason": rp.frame["reason"].array,
+                "ra": codes_text(level_codes(ra, index), LEVELS),
             },
             index=index,
         )
@@ -300,95 +327,111 @@ class SindellRules:
         }
         stated = self._stated(ev, index, problems)
         problems.raise_if_any()
-        rp_reason = _text(ev, "rp_reason", n)
+        nvp = reason_code(Reason.NO_VALID_PURCHASE)
+        if "rp_reason" in ev.columns:
+            rp_nvp = category_codes(ev["rp_reason"], REASONS) == nvp
+        else:
+            rp_nvp = np.zeros(n, dtype=bool)
 
         flags, observed, ambiguous = self._flags(num, n)
-        rh, rl = rp == HIGH, rp == LOW
-        ah, al = ra == HIGH, ra == LOW
-        ru, au = ~(rh | rl), ~(ah | al)
+        rh, rl, ru = rp == _HIGH, rp == _LOW, rp == _UNDET
+        ah, al, au = ra == _HIGH, ra == _LOW, ra == _UNDET
 
-        labels = np.full(n, UNDETERMINED, dtype=object)
-        reasons = np.full(n, None, dtype=object)
-        cands = np.full(n, None, dtype=object)
-        source = np.full(n, "behaviour", dtype=object)
+        codes = np.full(n, _UND, dtype=np.int8)
+        reasons = np.full(n, NO_REASON, dtype=np.int8)
+        cands = np.full(n, -1, dtype=np.int8)
         todo = np.ones(n, dtype=bool)
 
-        def decide(mask: BoolArray, label: Any, why: Any = None, cand: Any = None) -> None:
+        def decide(
+            mask: BoolArray, code: int, why: int = NO_REASON, cand: int | NDArray[Any] = -1
+        ) -> None:
             m = mask & todo
-            labels[m] = label
+            codes[m] = code
             reasons[m] = why
             cands[m] = cand[m] if isinstance(cand, np.ndarray) else cand
             todo[m] = False
 
-        und = UNDETERMINED
-        decide(
-            ru & (rp_reason == Reason.NO_VALID_PURCHASE.value), und, Reason.NO_VALID_PURCHASE.value
-        )
+        decide(ru & rp_nvp, _UND, nvp)
         survey = np.zeros(n, dtype=bool)
         if self.use_stated_reason:
-            survey = todo & ~pd.isna(stated)
-            labels[survey] = stated[survey]
-            source[survey] = "survey"
+            survey = todo & (stated >= 0)
+            codes[survey] = stated[survey]
             todo[survey] = False
-        decide(ru, und, Reason.REPEAT_UNDETERMINED.value)
-        decide(rh & flags["monopoly"], "monopoly")
+        decide(ru, _UND, reason_code(Reason.REPEAT_UNDETERMINED))
+        decide(rh & flags["monopoly"], _CODE["monopoly"])
         amb_rule = ambiguous & ~flags["price"] & ~(rh & flags["incentive"])
-        residual_low = np.where(ah, "price|latent", np.where(al, "price|none", "price|latent|none"))
-        decide(amb_rule & rh, und, Reason.PRICE_VS_INCENTIVE.value, "incentive|price")
-        decide(amb_rule & rl, und, Reason.PRICE_VS_INCENTIVE.value, residual_low.astype(object))
-        decide(rh & flags["incentive"], "incentive")
-        decide(flags["price"], "price")
-        decide(rh & ah, "premium")
-        decide(rl & ah, "latent")
-        decide(rh & al & flags["convenience"], "convenience")
-        decide(rh & al, "inertia")
-        decide(rl & al, NO_LOYALTY)
-        high_cands = np.where(flags["convenience"], "premium|convenience", "premium|inertia")
-        decide(rh & au, und, Reason.ATTITUDE_MISSING.value, high_cands.astype(object))
-        decide(rl & au, und, Reason.ATTITUDE_MISSING.value, "latent|none")
+        amb = reason_code(Reason.PRICE_VS_INCENTIVE)
+        low_cands = np.where(
+            ah, _CAND["price|latent"], np.where(al, _CAND["price|none"], _CAND["price|latent|none"])
+        )
+        decide(amb_rule & rh, _UND, amb, _CAND["incentive|price"])
+        decide(amb_rule & rl, _UND, amb, low_cands)
+        decide(rh & flags["incentive"], _CODE["incentive"])
+        decide(flags["price"], _CODE["price"])
+        decide(rh & ah, _CODE["premium"])
+        decide(rl & ah, _CODE["latent"])
+        decide(rh & al & flags["convenience"], _CODE["convenience"])
+        decide(rh & al, _CODE["inertia"])
+        decide(rl & al, _CODE[NO_LOYALTY])
+        missing = reason_code(Reason.ATTITUDE_MISSING)
+        high_cands = np.where(
+            flags["convenience"], _CAND["premium|convenience"], _CAND["premium|inertia"]
+        )
+        decide(rh & au, _UND, missing, high_cands)
+        decide(rl & au, _UND, missing, _CAND["latent|none"])
         assert not todo.any()
 
+        # candidates: a label or a candidate set first, then drivers that could overturn it
+        first = np.where(cands >= 0, len(_LABELS) + cands.astype(np.int64), -1)
+        parts: list[tuple[BoolArray, str]] = []
         if self.require_driver_data:
-            self._strict(labels, reasons, cands, survey, rh, observed)
+            parts = self._overturning(codes, cands, survey, rh, observed)
+            flip = (codes != _UND) & np.logical_or.reduce([m for m, _ in parts])
+            first = np.where(flip, codes.astype(np.int64), first)
+            codes[flip] = _UND
+            reasons[flip] = reason_code(Reason.DRIVER_DATA_MISSING)
+        candidates = mask_text(parts, n, first=first, first_options=(*_LABELS, *_CANDIDATES))
 
-        set_flags = [(flags[d] & (labels != d), d) for d in DRIVERS]
-        secondary = join_parts(set_flags, n)
-        unobserved = join_parts([(~observed[d], d) for d in DRIVERS], n)
+        secondary = mask_categorical([(flags[d] & (codes != _CODE[d]), d) for d in DRIVERS], n)
+        unobserved = mask_categorical([(~observed[d], d) for d in DRIVERS], n)
         with np.errstate(invalid="ignore"):
             conflict = survey & (
-                ((stated == "price") & (num["discount_share"] < self.conflict_max_discount_share))
-                | (((stated == "premium") | (stated == "latent")) & al)
-                | ((stated == "latent") & rh)
+                (
+                    (stated == _CODE["price"])
+                    & (num["discount_share"] < self.conflict_max_discount_share)
+                )
+                | (((stated == _CODE["premium"]) | (stated == _CODE["latent"])) & al)
+                | ((stated == _CODE["latent"]) & rh)
             )
         evidence: dict[str, object] = {
-            "source": source,
-            "rp": rp,
-            "ra": ra,
+            "source": codes_text(survey.astype(np.int8), SOURCES),
+            "rp": codes_text(rp, LEVELS),
+            "ra": codes_text(ra, LEVELS),
             **{f"flag_{d}": flags[d] for d in DRIVERS},
             "flag_promo_ambiguous": ambiguous,
             "secondary": secondary,
             "unobserved_drivers": unobserved,
-            "stated_reason": stated,
+            "stated_reason": codes_text(stated, SINDELL_TYPES),
             "behaviour_conflict": conflict,
         }
         diag = dict(diagnostics)
         diag["survey_labels"] = int(survey.sum())
         diag["behaviour_conflicts"] = int(conflict.sum())
-        return Labels.build(
+        return build_labels(
             scheme="sindell",
             as_of=as_of,
             config=self,
             index=index,
-            labels=labels,
-            categories=(*SINDELL_TYPES, NO_LOYALTY),
+            codes=codes,
+            categories=_LABELS,
             reasons=reasons,
-            candidates=cands,
+            candidates=candidates,
             evidence=evidence,
             diagnostics=diag,
         )
 
     def _flags(
-        self, num: Mapping[str, np.ndarray], n: int
+        self, num: Mapping[str, FloatArray], n: int
     ) -> tuple[dict[str, BoolArray], dict[str, BoolArray], BoolArray]:
         """Driver flags, which drivers are observed, and the ambiguous-promo flag."""
         nalt, share = num["n_alternatives"], num["market_share"]
@@ -427,81 +470,67 @@ class SindellRules:
         return flags, observed, ambiguous
 
     @staticmethod
-    def _strict(
-        labels: np.ndarray,
-        reasons: np.ndarray,
-        cands: np.ndarray,
+    def _overturning(
+        codes: CodeArray,
+        cands: CodeArray,
         survey: BoolArray,
         rp_high: BoolArray,
         observed: Mapping[str, BoolArray],
-    ) -> None:
-        """Strict mode, in place: unobserved drivers ranked ahead could overturn the label."""
-        n = labels.size
-        determined = (labels != UNDETERMINED) & ~survey
-        open_cands = (labels == UNDETERMINED) & ~pd.isna(cands)
-        # the worst-ranked label still possible: the label itself, or the last candidate
-        worst = np.full(n, -1, dtype=np.int64)
-        for name, rank in _RANK.items():
-            worst[determined & (labels == name)] = rank
-        cand_s = pd.Series(cands, dtype="string")
-        for name, rank in _RANK.items():
-            has = cand_s.str.contains(name, regex=False).fillna(False).to_numpy(dtype=bool)
-            worst[open_cands & has] = np.maximum(worst[open_cands & has], rank)
+    ) -> list[tuple[BoolArray, str]]:
+        """Strict mode: per driver, the rows whose label it could overturn if it were observed.
+
+        A behavioural label can be overturned by an unobserved driver ranked
+        ahead of it (precedence :data:`SINDELL_TYPES`); an undetermined label
+        with candidates by one ranked ahead of its last candidate. Drivers
+        that need high repeat patronage never apply to low-RP customers.
+        """
+        determined = (codes != _UND) & ~survey
+        open_cands = cands >= 0
+        safe = np.where(open_cands, cands, 0)
+        worst = np.where(determined, codes, np.where(open_cands, _CAND_WORST[safe], -1))
         parts = []
         for d in DRIVERS:
-            in_cands = cand_s.str.contains(d, regex=False).fillna(False).to_numpy(dtype=bool)
+            in_cands = open_cands & _CAND_HAS[d][safe]
             could = (
                 ~observed[d]
-                & (_RANK[d] < worst)
+                & (_CODE[d] < worst)
                 & (rp_high | (d not in _NEEDS_HIGH_RP))
                 & ~in_cands
                 & (determined | open_cands)
             )
             parts.append((could, d))
-        overturned = np.zeros(n, dtype=bool)
-        for could, _ in parts:
-            overturned |= could
-        first = np.where(determined & overturned, labels, cands).astype(object)
-        new_cands = join_parts(parts, n, first=first)
-        flip = determined & overturned
-        labels[flip] = UNDETERMINED
-        reasons[flip] = Reason.DRIVER_DATA_MISSING.value
-        touch = overturned
-        cands[touch] = new_cands[touch]
+        return parts
 
     @staticmethod
-    def _level(ev: pd.DataFrame, column: str, index: pd.Index, problems: ProblemList) -> np.ndarray:
-        """``rp``/``ra`` as high/low/undetermined (missing = undetermined); others recorded."""
-        raw = _text(ev, column, len(index))
-        vals = pick(pd.isna(raw), UNDETERMINED, raw)
-        ok = np.isin(vals, np.array(_RP_RA_VALUES, dtype=object))
+    def _level(ev: pd.DataFrame, column: str, index: pd.Index, problems: ProblemList) -> CodeArray:
+        """``rp``/``ra`` codes 0 high, 1 low, 2 undetermined (missing = 2); others recorded."""
+        raw = ev[column]
+        codes = category_codes(raw, LEVELS)
         problems.check_rows(
-            ~ok,
+            (codes < 0) & raw.notna().to_numpy(),
             column=column,
             rule="values must be 'high', 'low' or 'undetermined'",
             index=index,
-            values=pd.Series(vals, index=index),
+            values=raw,
             label="customer",
         )
-        return vals
+        return np.where(codes < 0, _UNDET, codes).astype(np.int8)
 
-    def _stated(self, ev: pd.DataFrame, index: pd.Index, problems: ProblemList) -> np.ndarray:
-        """Normalised stated reasons (None where missing); unknown ones are recorded."""
+    def _stated(self, ev: pd.DataFrame, index: pd.Index, problems: ProblemList) -> CodeArray:
+        """Stated reasons as codes into :data:`SINDELL_TYPES` (-1 = none); unknown ones recorded."""
         if "stated_reason" not in ev.columns:
-            return np.full(len(index), None, dtype=object)
+            return np.full(len(index), -1, dtype=np.int8)
         raw = ev["stated_reason"]
         txt = raw.astype("string").str.strip().str.lower()
         txt = txt.replace(dict(STATED_REASON_ALIASES))
         txt = txt.mask(txt == "", pd.NA)
-        valid = txt.isin(SINDELL_TYPES).to_numpy(dtype=bool)
-        present = txt.notna().to_numpy(dtype=bool)
+        codes = category_codes(txt.astype(object), SINDELL_TYPES)
         problems.check_rows(
-            present & ~valid,
+            (codes < 0) & txt.notna().to_numpy(dtype=bool),
             column=self.stated_reason_column,
             rule="stated reasons must be one of " + ", ".join(SINDELL_TYPES),
             index=index,
             values=raw,
             label="customer",
         )
-        out = txt.astype(object).to_numpy()
-        return pick(present & valid, out, None)
+        return codes.astype(np.int8)
