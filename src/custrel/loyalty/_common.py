@@ -38,7 +38,6 @@ __all__ = [
     "int_ge",
     "is_bool",
     "is_str",
-    "join_parts",
     "level_codes",
     "mask_categorical",
     "mask_text",
@@ -398,23 +397,6 @@ def pick(cond: object, yes: object, no: object) -> ObjArray:
     out[c] = y[c]
     out[~c] = o[~c]
     return out
-
-
-def join_parts(
-    parts: list[tuple[BoolArray, str]], n: int, *, first: NDArray[Any] | None = None
-) -> NDArray[Any]:
-    """Per-row ``"a|b|c"`` strings from masks (in the given order), None where empty.
-
-    ``first`` (object array, None where absent) is put before the masked parts.
-    Vectorised: one pass per part, not per customer.
-    """
-    out = np.full(n, "", dtype=object) if first is None else pick(pd.isna(first), "", first)
-    for mask, text in parts:
-        if not mask.any():
-            continue
-        sep = np.where(out[mask] == "", "", "|").astype(object)
-        out[mask] = out[mask] + sep + text
-    return pick(out == "", None, out)
 
 
 def population(base: CustomerBase) -> pd.Index:
