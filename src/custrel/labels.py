@@ -70,7 +70,21 @@ class Reason(enum.StrEnum):
 _REASON_CATEGORIES: Final = tuple(r.value for r in Reason)
 
 
-def _reason_categorical(reasons: Sequence[object] | np.ndarray, n: int) -> pd.Categorical:
+def _recode(values: pd.Categorical, categories: list[str], what: str) -> pd.Categorical:
+    """Fast path for categorical input: recode to ``categories`` without touching each value."""
+    used = np.bincount(values.codes[values.codes >= 0], minlength=len(values.categories)) > 0
+    unknown = [str(c) for c in values.categories[used] if c not in categories]
+    if unknown:
+        msg = f"unknown {what}(s): {sorted(unknown)[:5]}"
+        raise ParameterError(msg)
+    return values.set_categories(categories)
+
+
+def _reason_categorical(
+    reasons: Sequence[object] | np.ndarray | pd.Categorical, n: int
+) -> pd.Categorical:
+    if isinstance(reasons, pd.Categorical):
+        return _recode(reasons, list(_REASON_CATEGORIES), "reason code").as_unordered()
     vals = np.asarray(reasons, dtype=object) if len(reasons) else np.full(n, None, dtype=object)
     out = np.empty(vals.size, dtype=object)
     for code in _REASON_CATEGORIES:  # few categories; vectorised per category, not per customer
@@ -116,9 +130,9 @@ class Labels:
         as_of: pd.Timestamp | None,
         config: object,
         index: pd.Index,
-        labels: Sequence[object] | np.ndarray,
+        labels: Sequence[object] | np.ndarray | pd.Categorical,
         categories: Sequence[str],
-        reasons: Sequence[object] | np.ndarray = (),
+        reasons: Sequence[object] | np.ndarray | pd.Categorical = (),
         candidates: Sequence[object] | np.ndarray | None = None,
         evidence: Mapping[str, Any] | None = None,
         diagnostics: Mapping[str, int] | None = None,
@@ -127,25 +141,40 @@ class Labels:
 
         ``categories`` are the determined labels in their natural order;
         ``"undetermined"`` is appended. Any label outside them raises.
+        ``labels`` and ``reasons`` may be :class:`pandas.Categorical` (recoded
+        without per-value work: the fast path for millions of customers);
+        Categorical evidence columns are kept as they are.
         """
         cats = [c for c in categories if c != UNDETERMINED] + [UNDETERMINED]
         if len(set(cats)) != len(cats):
             msg = f"label categories must be unique; got {list(categories)!r}."
             raise ParameterError(msg)
-        vals = np.asarray(labels, dtype=object)
-        if vals.size != len(index):
-            msg = f"{vals.size} labels for {len(index)} customers."
-            raise ParameterError(msg)
-        lab = pd.Categorical(vals, categories=cats, ordered=True)
-        bad = pd.isna(lab) & ~pd.isna(vals)
-        if bad.any() or pd.isna(vals).any():
-            msg = f"labels must be one of {cats}; got {sorted({str(v) for v in vals[bad | pd.isna(vals)]})[:5]}."
-            raise ParameterError(msg)
-        data: dict[str, Any] = {"label": lab, "reason": _reason_categorical(reasons, vals.size)}
+        if isinstance(labels, pd.Categorical):
+            if len(labels) != len(index):
+                msg = f"{len(labels)} labels for {len(index)} customers."
+                raise ParameterError(msg)
+            if (labels.codes < 0).any():
+                msg = f"labels must be one of {cats}; got missing values."
+                raise ParameterError(msg)
+            lab = _recode(labels, cats, "label").as_ordered()
+        else:
+            vals = np.asarray(labels, dtype=object)
+            if vals.size != len(index):
+                msg = f"{vals.size} labels for {len(index)} customers."
+                raise ParameterError(msg)
+            lab = pd.Categorical(vals, categories=cats, ordered=True)
+            bad = pd.isna(lab) & ~pd.isna(vals)
+            if bad.any() or pd.isna(vals).any():
+                msg = f"labels must be one of {cats}; got {sorted({str(v) for v in vals[bad | pd.isna(vals)]})[:5]}."
+                raise ParameterError(msg)
+        data: dict[str, Any] = {"label": lab, "reason": _reason_categorical(reasons, len(lab))}
         if candidates is not None:
             data["candidates"] = pd.array(np.asarray(candidates, dtype=object), dtype="string")
         for k, v in (evidence or {}).items():
-            data[k] = np.asarray(v) if not isinstance(v, pd.Series) else v.to_numpy()
+            if isinstance(v, pd.Categorical):
+                data[k] = v
+            else:
+                data[k] = np.asarray(v) if not isinstance(v, pd.Series) else v.to_numpy()
         frame = pd.DataFrame(data, index=index.copy())
         frame.index.name = "customer_id"
         return cls(
