@@ -173,3 +173,14 @@ def test_parameter_recovery_on_simulated_data() -> None:
     e = true.expected_spend(sim.summary).to_numpy()
     truth = sim.truth["mean_spend"].to_numpy()
     assert float(np.mean(e - truth)) == pytest.approx(0.0, abs=0.5)
+
+
+def test_json_round_trip_of_model_and_fit_result(cdnow: pd.DataFrame) -> None:
+    from custrel.models import from_json, to_json
+
+    assert from_json(to_json(FHL)) == FHL
+    res = GammaGamma.fit(cdnow)
+    back = from_json(to_json(res))
+    assert back.model == res.model
+    assert back.loglik == res.loglik
+    pd.testing.assert_series_equal(back.standard_errors, res.standard_errors)

@@ -431,3 +431,20 @@ def test_in_period_rescales_both_scales() -> None:
     assert (days.r, days.s) == (CDNOW_MODEL.r, CDNOW_MODEL.s)
     assert days.period is not None
     assert days.period.name == "D"
+
+
+# --------------------------------------------------------------------------- persistence
+def test_json_round_trip_of_model_and_fit_result(cdnow: pd.DataFrame) -> None:
+    from custrel.models import from_json, to_json
+
+    assert from_json(to_json(CDNOW_MODEL)) == CDNOW_MODEL
+    res = ParetoNBD.fit(cdnow, period="W")
+    back = from_json(to_json(res))
+    assert back.model == res.model
+    assert back.loglik == res.loglik
+    assert back.covariance is not None
+    assert res.covariance is not None
+    np.testing.assert_array_equal(back.covariance.to_numpy(), res.covariance.to_numpy())
+    pd.testing.assert_series_equal(
+        back.model.probability_alive(cdnow), res.model.probability_alive(cdnow)
+    )

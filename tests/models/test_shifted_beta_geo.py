@@ -135,3 +135,15 @@ def test_parameter_and_argument_errors() -> None:
         m.derl(discount_rate=0.1, renewals=-1)
     with pytest.raises(ParameterError, match="t must be integer"):
         m.retention_rate(0)
+
+
+def test_json_round_trip_of_model_and_fit_result() -> None:
+    from custrel.models import from_json, to_json
+
+    m = ShiftedBetaGeo(alpha=0.704, beta=1.182, period="Y")
+    assert from_json(to_json(m)) == m
+    res = ShiftedBetaGeo.fit_survival(ref.HIGH_END, period="Y")
+    back = from_json(to_json(res))
+    assert back.model == res.model
+    assert back.loglik == res.loglik
+    assert back.n_customers == 1000
