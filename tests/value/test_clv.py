@@ -249,10 +249,6 @@ def test_custom_period_in_days_is_accepted() -> None:
             "discount_period is required",
         ),
         (
-            {"horizon": math.inf, "discount_rate": 0.1, "discount_period": "Y"},
-            "infinite horizon needs method='continuous'",
-        ),
-        (
             {"horizon": math.inf, "discount_rate": 0.0, "method": "continuous"},
             "needs a discount_rate > 0",
         ),
@@ -361,3 +357,9 @@ def test_bad_inputs_raise_documented_errors() -> None:
             discount_period="Y",
             method="continuous",
         )
+
+
+def test_infinite_horizon_of_a_continuous_time_model_needs_the_continuous_method() -> None:
+    m = ExponentialPoisson(rate=0.8, death=0.03, period="W")
+    with pytest.raises(ParameterError, match="needs method='continuous'"):
+        clv(m, 1.0, _summary(), horizon=math.inf, discount_rate=0.1, discount_period="Y")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import custrel.models as cm
 from custrel.data import TimeUnit, summarize_report
 from custrel.datasets import load_cdnow
+from custrel.errors import ParameterError
 from custrel.models import BetaGeo, ModifiedBetaGeo
 from custrel.value import clv, clv_frame
 
@@ -231,3 +232,39 @@ def test_cdnow_clv_with_custrel_gamma_gamma_matches_lifetimes(cdnow_summary: pd.
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-8, atol=1e-9)
     # the total is what a manager reads: published-parameter CLV of the 2,357 CDNOW customers
     assert ours.sum() == pytest.approx(theirs.sum(), rel=1e-10)
+
+
+def test_bgbb_discrete_time_clv_per_opportunity_matches_fhs_2010_dert() -> None:
+    """BG/BB (FHS 2010 donations parameters, one opportunity a year)."""
+    from custrel.models import BetaGeoBetaBinom
+
+    m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783, period="Y")
+    s = pd.DataFrame(
+        {"frequency": [0, 2, 6], "recency": [0, 4, 6], "n_periods": [6, 6, 6]},
+        index=pd.Index(["a", "b", "c"], name="customer_id"),
+    )
+    # discount 0: spend x expected transactions in the next 5 opportunities
+    five = clv(m, 10.0, s, horizon=5, horizon_period="Y", discount_rate=0.0)
+    np.testing.assert_allclose(five, 10.0 * m.expected_purchases(s, t=5), rtol=1e-12)
+    # each opportunity discounted at its end: the sum of per-opportunity expectations
+    d = 0.10
+    disc = clv(m, 1.0, s, horizon=5, horizon_period="Y", discount_rate=d, discount_period="Y")
+    cum = np.column_stack([m.expected_purchases(s, t=k).to_numpy() for k in range(6)])
+    np.testing.assert_allclose(disc, (np.diff(cum, axis=1) / 1.1 ** np.arange(1, 6)).sum(axis=1))
+    # infinite horizon: the model's DERT with the effective rate per opportunity (eq. 15)
+    inf = clv(m, 1.0, s, horizon=math.inf, discount_rate=d, discount_period="Y")
+    np.testing.assert_allclose(
+        inf, m.discounted_expected_transactions(s, discount_rate=d), rtol=1e-12
+    )
+    assert (inf > disc).all()
+    with pytest.raises(ParameterError, match="discrete transaction opportunities"):
+        clv(
+            m,
+            1.0,
+            s,
+            horizon=5,
+            horizon_period="Y",
+            discount_rate=d,
+            discount_period="Y",
+            method="continuous",
+        )

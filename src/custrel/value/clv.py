@@ -137,7 +137,8 @@ class CLVSpec:
     ----------
     horizon : float
         Length of the valuation horizon in ``horizon_period`` units, > 0;
-        ``math.inf`` for the whole remaining lifetime (``method="continuous"``).
+        ``math.inf`` for the whole remaining lifetime (the model's DERT; continuous
+        method, or discrete for discrete-time models such as BG/BB).
     horizon_period : str, float, TimeUnit or "model"
         Unit of ``horizon`` (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``, a
         number of days, or ``"model"`` for the purchase model's own unit).
@@ -198,9 +199,6 @@ class CLVSpec:
                 f"of discount_rate={self.discount_rate!r}, e.g. discount_period='Y' for "
                 f"{self.discount_rate:.0%} a year."
             )
-            raise ParameterError(msg)
-        if not finite and self.method == "discrete":
-            msg = "CLVSpec: an infinite horizon needs method='continuous' (DERT)."
             raise ParameterError(msg)
         if not finite and self.discount_rate == 0:
             msg = "CLVSpec: an infinite horizon needs a discount_rate > 0 (the undiscounted sum diverges)."
@@ -381,6 +379,34 @@ def discounted_purchases(
         msg = f"the purchase model must have expected_purchases(summary, /, *, t); got {type(model).__name__}."
         raise ParameterError(msg)
     plan = spec.plan(getattr(model, "period", None))
+    # discrete-time models (BG/BB) count opportunities: ``n_periods`` instead of ``T``
+    discrete_time = "n_periods" in summary.columns and "T" not in summary.columns
+    name = type(model).__name__
+    if discrete_time and spec.method == "continuous":
+        msg = (
+            f"{name} counts discrete transaction opportunities (n_periods); value it with "
+            f"method='discrete' (each opportunity discounted at its end)."
+        )
+        raise ParameterError(msg)
+    if math.isinf(plan.horizon):
+        if spec.method == "discrete" and not discrete_time:
+            msg = (
+                f"an infinite horizon for the continuous-time model {name} needs "
+                f"method='continuous' (DERT); method='discrete' needs a finite horizon."
+            )
+            raise ParameterError(msg)
+        dert = getattr(model, "discounted_expected_transactions", None)
+        if dert is None:
+            msg = (
+                f"{name} has no discounted_expected_transactions; an infinite "
+                f"horizon needs it. Use a finite horizon instead."
+            )
+            raise ParameterError(msg)
+        # continuous-time DERT takes the continuous rate per model unit; discrete-time
+        # DERT (BG/BB, FHS 2010 eq. 15) the effective rate per opportunity
+        rate = plan.delta if spec.method == "continuous" else math.expm1(plan.delta)
+        out = dert(summary, discount_rate=rate)
+        return _aligned(out, summary, f"{name}.discounted_expected_transactions"), None
     predict = _predictor(model, summary)
     if spec.method == "discrete":
         factor = math.exp(-plan.delta * plan.step)
@@ -393,18 +419,6 @@ def discounted_purchases(
             det += (cum - prev) * disc
             prev = cum
         return det, prev
-    if math.isinf(plan.horizon):
-        dert = getattr(model, "discounted_expected_transactions", None)
-        if dert is None:
-            msg = (
-                f"{type(model).__name__} has no discounted_expected_transactions; an infinite "
-                f"horizon needs it. Use a finite horizon instead."
-            )
-            raise ParameterError(msg)
-        out = dert(summary, discount_rate=plan.delta)
-        return _aligned(
-            out, summary, f"{type(model).__name__}.discounted_expected_transactions"
-        ), None
     cum_h = predict(plan.horizon)
     if plan.delta == 0:
         return cum_h.copy(), cum_h
@@ -562,7 +576,8 @@ def clv(
         Customer summary in the purchase model's time unit, indexed by customer id.
     horizon : float
         Horizon length in ``horizon_period`` units (``math.inf`` for the whole
-        remaining lifetime, continuous method only).
+        remaining lifetime: continuous method, or discrete for discrete-time
+        models such as BG/BB, whose summaries have ``n_periods``).
     horizon_period : str, float, TimeUnit or "model"
         Unit of the horizon, converted exactly to the model's unit.
     discount_rate : float >= 0
