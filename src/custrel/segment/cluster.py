@@ -33,7 +33,8 @@ from scipy.cluster.vq import vq
 
 from custrel.data import CustomerBase
 from custrel.errors import DataValidationError, ParameterError, SchemaError
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import Labels, Reason
+from custrel.segment._build import REASON_CODE, labels_from_codes, reason_codes
 from custrel.segment._checks import int_at_least
 
 __all__ = ["ClusterResult", "KMeansSegmentation"]
@@ -324,18 +325,18 @@ class KMeansSegmentation:
         rank = np.empty(k, dtype=np.int64)
         rank[order] = np.arange(k)
         names = np.array([f"cluster_{i + 1}" for i in range(k)], dtype=object)
-        labels = np.full(raw.shape[0], UNDETERMINED, dtype=object)
-        labels[ok] = names[rank[lab]]
-        reasons = np.full(raw.shape[0], None, dtype=object)
-        reasons[~ok] = Reason.VALUE_MISSING.value
+        codes = np.full(raw.shape[0], -1, dtype=np.int64)
+        codes[ok] = rank[lab]
+        reasons = reason_codes(raw.shape[0])
+        reasons[~ok] = REASON_CODE[Reason.VALUE_MISSING]
         if no_purchase is not None:
-            reasons[~ok & no_purchase] = Reason.NO_VALID_PURCHASE.value
-        result_labels = Labels.build(
+            reasons[~ok & no_purchase] = REASON_CODE[Reason.NO_VALID_PURCHASE]
+        result_labels = labels_from_codes(
             scheme="cluster",
             as_of=as_of,
             config=self,
             index=data.index,
-            labels=labels,
+            codes=codes,
             categories=tuple(names),
             reasons=reasons,
             diagnostics={"k": k},

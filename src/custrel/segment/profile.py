@@ -25,9 +25,11 @@ import pandas as pd
 
 from custrel.data import CustomerBase
 from custrel.errors import ParameterError
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import Labels, Reason
+from custrel.segment._build import REASON_CODE, categorical, labels_from_codes, reason_codes
 from custrel.segment._checks import int_at_least, optional_positive
 from custrel.segment._ranks import as_value_series, midrank_levels
+from custrel.segment.rfm import _nullable_int
 from custrel.segment.tiers import _metric_column
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ __all__ = ["PROFILE_DIMENSIONS", "BehaviourProfile"]
 #: The levelled dimensions, in profile-code order.
 PROFILE_DIMENSIONS: Final = ("purchasing_power", "activity", "behaviour", "contribution")
 _LETTERS: Final = ("P", "A", "B", "C")
+_REASON_NAMES: Final = tuple(r.value for r in Reason)
 _PREFERENCE_COLUMNS: Final = {
     "category": ("top_category", "top_category_share", "n_categories"),
     "channel": ("top_channel", "top_channel_share"),
@@ -152,8 +155,10 @@ class BehaviourProfile:
         margin = _metric_column(base, "margin_window", self.window_days).to_numpy()
         active = occ > 0
         inactive_reason = np.where(
-            n_occ > 0, Reason.NOT_ACTIVE_IN_WINDOW.value, Reason.NO_VALID_PURCHASE.value
-        ).astype(object)
+            n_occ > 0,
+            REASON_CODE[Reason.NOT_ACTIVE_IN_WINDOW],
+            REASON_CODE[Reason.NO_VALID_PURCHASE],
+        ).astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             aov = np.where(active, rev / np.where(active, occ, 1.0), np.nan)
         if self.activity == "p_alive":
@@ -174,17 +179,17 @@ class BehaviourProfile:
             "contribution": contribution,
         }
         missing_reason = {
-            "purchasing_power": Reason.VALUE_MISSING.value,
-            "activity": Reason.P_ALIVE_MISSING.value,
-            "behaviour": Reason.INSUFFICIENT_OCCASIONS.value,
-            "contribution": Reason.VALUE_MISSING.value,
+            "purchasing_power": REASON_CODE[Reason.VALUE_MISSING],
+            "activity": REASON_CODE[Reason.P_ALIVE_MISSING],
+            "behaviour": REASON_CODE[Reason.INSUFFICIENT_OCCASIONS],
+            "contribution": REASON_CODE[Reason.VALUE_MISSING],
         }
         levels: dict[str, np.ndarray] = {}
         reasons: dict[str, np.ndarray] = {}
         for dim, val in values.items():  # four dimensions
             eligible = active & ~np.isnan(val)
             levels[dim] = midrank_levels(np.where(eligible, val, np.nan), k)
-            r = np.full(n, None, dtype=object)
+            r = reason_codes(n)
             r[active & np.isnan(val)] = missing_reason[dim]
             r[~active] = inactive_reason[~active]
             reasons[dim] = r
@@ -192,28 +197,25 @@ class BehaviourProfile:
         code_pos = np.zeros(n, dtype=np.int64)
         for dim in PROFILE_DIMENSIONS:
             code_pos = code_pos * base_k + levels[dim]
-        all_codes = np.array(profile_codes(k), dtype=object)
-        label = all_codes[code_pos]
-        label[~active] = UNDETERMINED
-        lab_reason = np.full(n, None, dtype=object)
+        all_codes = profile_codes(k)
+        # categories: every code but "P?A?B?C?" (position 0), in reverse order
+        categories = all_codes[:0:-1]
+        codes = np.where(active, len(all_codes) - 1 - code_pos, -1)
+        lab_reason = reason_codes(n)
         lab_reason[~active] = inactive_reason[~active]
-        categories = [c for c in all_codes[::-1] if c != "P?A?B?C?"]
-        lab = Labels.build(
+        lab = labels_from_codes(
             scheme="behaviour_profile",
             as_of=base.as_of,
             config=self,
             index=feats.index,
-            labels=label,
+            codes=codes,
             categories=categories,
             reasons=lab_reason,
         )
         fr = lab.frame
-        reason_dtype = pd.CategoricalDtype([r.value for r in Reason])
         for dim in PROFILE_DIMENSIONS:
-            lev = pd.array(levels[dim], dtype="Int64")
-            lev[levels[dim] == 0] = pd.NA
-            fr[dim] = lev
-            fr[f"{dim}_reason"] = pd.Categorical(reasons[dim], dtype=reason_dtype)
+            fr[dim] = _nullable_int(levels[dim])
+            fr[f"{dim}_reason"] = categorical(reasons[dim], _REASON_NAMES)
         fr["aov_window"] = aov
         fr["activity_value"] = act_value
         fr["regularity"] = regularity
@@ -221,15 +223,10 @@ class BehaviourProfile:
         fr["contribution_basis"] = "margin_window" if use_margin else "revenue_window"
         present = set(base.transactions.columns)
         for source, cols in _PREFERENCE_COLUMNS.items():  # a few optional columns
-            has = source in present
+            code = -1 if source in present else REASON_CODE[Reason.COLUMN_MISSING]
             for col in cols:
-                fr[col] = feats[col].to_numpy() if has else np.full(n, None, dtype=object)
-                if not has:
-                    fr[col] = fr[col].astype("object")
-                fr[f"{col}_reason"] = pd.Categorical(
-                    np.full(n, None if has else Reason.COLUMN_MISSING.value, dtype=object),
-                    dtype=reason_dtype,
-                )
+                fr[col] = feats[col].to_numpy()
+                fr[f"{col}_reason"] = categorical(np.full(n, code), _REASON_NAMES)
         return lab
 
     def cluster(

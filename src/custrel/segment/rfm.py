@@ -46,6 +46,7 @@ import pandas as pd
 from custrel.data import CustomerBase
 from custrel.errors import ParameterError
 from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.segment._build import REASON_CODE, categorical, labels_from_codes, reason_codes
 from custrel.segment._checks import int_at_least, optional_positive
 from custrel.segment._ranks import midrank_levels
 from custrel.segment.tiers import _metric_column
@@ -369,6 +370,14 @@ RFM_RULE_SETS: Final[Mapping[str, RFMRuleSet]] = MappingProxyType(
 RFM_SEGMENT_MAP: Final[Mapping[str, str]] = RFM_RULE_SETS["custrel"].mapping
 
 
+def _nullable_int(levels: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Levels as nullable integers, ``<NA>`` where the level is 0 (undetermined)."""
+    out: pd.api.extensions.ExtensionArray = pd.arrays.IntegerArray(
+        levels.astype(np.int64), levels == 0
+    )
+    return out
+
+
 def _convert_rules(value: RFMRuleSet | str | None) -> RFMRuleSet | None:
     if value is None or isinstance(value, RFMRuleSet):
         return value
@@ -487,25 +496,25 @@ class RFMScores:
         r = midrank_levels(np.where(buyer, -dsl, np.nan), k)
         f = midrank_levels(np.where(buyer, freq, np.nan), k)
         m = midrank_levels(np.where(buyer, money, np.nan), k)
-        all_codes = np.array(all_rfm_codes(k), dtype=object)
-        pos = (r - 1) * k * k + (f - 1) * k + (m - 1)
-        code = np.full(buyer.size, None, dtype=object)
-        code[buyer] = all_codes[pos[buyer]]
+        all_codes = all_rfm_codes(k)
+        pos = np.where(buyer, (r - 1) * k * k + (f - 1) * k + (m - 1), -1)
         if self.rules is None:
-            categories: tuple[str, ...] = tuple(all_codes[::-1])
-            seg = np.where(buyer, code, UNDETERMINED)
+            categories: tuple[str, ...] = all_codes[::-1]
+            seg = np.where(buyer, len(all_codes) - 1 - pos, -1)
         else:
             categories = self.rules.segments
-            seg_of_code = np.array([self.rules.mapping[c] for c in all_codes], dtype=object)
-            seg = np.where(buyer, seg_of_code[np.where(buyer, pos, 0)], UNDETERMINED)
-        reasons = np.full(buyer.size, None, dtype=object)
-        reasons[~buyer] = Reason.NO_VALID_PURCHASE.value
-        lab = Labels.build(
+            seg_of_code = np.array(
+                [categories.index(self.rules.mapping[c]) for c in all_codes], dtype=np.int64
+            )
+            seg = np.where(buyer, seg_of_code[np.maximum(pos, 0)], -1)
+        reasons = reason_codes(buyer.size)
+        reasons[~buyer] = REASON_CODE[Reason.NO_VALID_PURCHASE]
+        lab = labels_from_codes(
             scheme="rfm",
             as_of=base.as_of,
             config=self,
             index=feats.index,
-            labels=seg,
+            codes=seg,
             categories=categories,
             reasons=reasons,
         )
@@ -514,7 +523,6 @@ class RFMScores:
         fr["frequency_value"] = np.where(buyer, freq, np.nan)
         fr["monetary_value"] = np.where(buyer, money, np.nan)
         for name, lev in (("r_score", r), ("f_score", f), ("m_score", m)):
-            fr[name] = pd.array(np.where(lev > 0, lev, 0), dtype="Int64")
-            fr.loc[lev == 0, name] = pd.NA
-        fr["rfm_code"] = pd.Categorical(code, categories=list(all_codes))
+            fr[name] = _nullable_int(lev)
+        fr["rfm_code"] = categorical(pos, all_codes)
         return lab

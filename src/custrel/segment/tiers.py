@@ -27,7 +27,8 @@ import pandas as pd
 from custrel.data import CustomerBase
 from custrel.data._validate import examples
 from custrel.errors import DataValidationError, DataWarning, ParameterError, SchemaError
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import Labels, Reason
+from custrel.segment._build import REASON_CODE, categorical, labels_from_codes, reason_codes
 from custrel.segment._checks import positive_number, share_cutoffs, unique_labels
 from custrel.segment._ranks import (
     as_value_series,
@@ -170,21 +171,19 @@ _SILVER_ACTIONS: Final = ("upgrade", "abandon", "upgrade_or_abandon")
 
 
 def _strategy_columns(
-    labels: np.ndarray, strategies: Mapping[str, TierStrategy]
-) -> tuple[pd.Categorical, pd.Categorical]:
-    """Objective and action text per customer (a loop over the few tiers)."""
-    objective = np.full(labels.size, None, dtype=object)
-    actions = np.full(labels.size, None, dtype=object)
-    for lab, strat in strategies.items():
-        hit = labels == lab
-        objective[hit] = strat.objective
-        actions[hit] = "; ".join(strat.actions)
+    codes: np.ndarray, labels: Sequence[str], strategies: Mapping[str, TierStrategy]
+) -> tuple[pd.Categorical[str], pd.Categorical[str]]:
+    """Objective and action text per customer from tier codes (-1 = none); a loop over tiers."""
     obj_cats = list(dict.fromkeys(s.objective for s in strategies.values()))
     act_cats = list(dict.fromkeys("; ".join(s.actions) for s in strategies.values()))
-    return (
-        pd.Categorical(objective, categories=obj_cats),
-        pd.Categorical(actions, categories=act_cats),
-    )
+    obj_of = np.full(len(labels) + 1, -1, dtype=np.int64)  # last slot: code -1
+    act_of = np.full(len(labels) + 1, -1, dtype=np.int64)
+    for i, lab in enumerate(labels):
+        if lab in strategies:
+            obj_of[i] = obj_cats.index(strategies[lab].objective)
+            act_of[i] = act_cats.index("; ".join(strategies[lab].actions))
+    c = np.where(np.asarray(codes) < 0, len(labels), codes)
+    return categorical(obj_of[c], obj_cats), categorical(act_of[c], act_cats)
 
 
 def _align_bool(flag: object, index: pd.Index, *, what: str) -> np.ndarray:
@@ -441,44 +440,41 @@ class ValueTiers:
         idx = v.index
         arr = v.to_numpy()
         n = arr.size
-        reasons = np.full(n, None, dtype=object)
+        reasons = reason_codes(n)
         eligible = ~np.isnan(arr)
         if active is not None:
             act = _align_bool(active, idx, what="active")
-            reasons[~act] = Reason.NOT_ACTIVE_IN_WINDOW.value
+            reasons[~act] = REASON_CODE[Reason.NOT_ACTIVE_IN_WINDOW]
             eligible &= act
-        reasons[pd.isna(reasons) & np.isnan(arr)] = Reason.VALUE_MISSING.value
+        reasons[(reasons < 0) & np.isnan(arr)] = REASON_CODE[Reason.VALUE_MISSING]
         work = np.where(eligible, arr, np.nan)
         tier_idx, shares = self._tier_index(work)
-        names = np.array([*self.labels, UNDETERMINED], dtype=object)
-        labels = names[tier_idx]  # -1 picks UNDETERMINED
-        objective, actions = _strategy_columns(labels, self.strategies)
-        bottom = labels == self.labels[-1]
-        silver_action = np.full(n, None, dtype=object)
-        silver_reason = np.full(n, None, dtype=object)
+        objective, actions = _strategy_columns(tier_idx, self.labels, self.strategies)
+        last = len(self.labels) - 1
+        bottom = tier_idx == last
+        silver_action = np.full(n, -1, dtype=np.int64)  # codes into _SILVER_ACTIONS
         pot_arr = np.full(n, np.nan)
-        pot_tier = np.full(n, None, dtype=object)
+        pot_tier = np.full(n, -1, dtype=np.int64)
         if potential is not None:
             pot = as_value_series(potential, name="potential", what="ValueTiers potential")
             p_idx, _ = self._tier_index(pot.to_numpy())
-            p_tier = pd.Series(names[p_idx], index=pot.index).reindex(idx)
-            pot_arr = pot.reindex(idx).to_numpy()
-            has_pot = ~np.isnan(pot_arr)
-            pot_tier[has_pot] = p_tier.to_numpy()[has_pot]
-            up = has_pot & (pot_tier != self.labels[-1])
-            silver_action[bottom & up] = "upgrade"
-            silver_action[bottom & has_pot & ~up] = "abandon"
+            where = pot.index.get_indexer(idx)
+            found = where >= 0
+            pot_arr[found] = pot.to_numpy()[where[found]]
+            pot_tier[found] = p_idx[where[found]]
+            has_pot = pot_tier >= 0
+            silver_action[bottom & has_pot & (pot_tier < last)] = 0  # upgrade
+            silver_action[bottom & has_pot & (pot_tier == last)] = 1  # abandon
             missing = bottom & ~has_pot
         else:
             missing = bottom
-        silver_action[missing] = "upgrade_or_abandon"
-        silver_reason[missing] = Reason.POTENTIAL_MISSING.value
-        lab = Labels.build(
+        silver_action[missing] = 2  # upgrade_or_abandon
+        lab = labels_from_codes(
             scheme="value_tier",
             as_of=as_of,
             config=self,
             index=idx,
-            labels=labels,
+            codes=tier_idx,
             categories=self.labels,
             reasons=reasons,
         )
@@ -487,12 +483,12 @@ class ValueTiers:
         fr["share_above"] = np.where(eligible, shares, np.nan)
         fr["objective"] = objective
         fr["actions"] = actions
-        fr["silver_action"] = pd.Categorical(silver_action, categories=list(_SILVER_ACTIONS))
-        fr["silver_action_reason"] = pd.Categorical(
-            silver_reason, categories=[Reason.POTENTIAL_MISSING.value]
+        fr["silver_action"] = categorical(silver_action, _SILVER_ACTIONS)
+        fr["silver_action_reason"] = categorical(
+            np.where(missing, 0, -1), [Reason.POTENTIAL_MISSING.value]
         )
         fr["potential"] = pot_arr
-        fr["potential_tier"] = pd.Categorical(pot_tier, categories=list(self.labels))
+        fr["potential_tier"] = categorical(pot_tier, self.labels)
         return lab
 
     def segment(self, base: CustomerBase, /, *, potential: pd.Series | None = None) -> Labels:
@@ -602,19 +598,17 @@ class CustomerPyramid:
         n = arr.size
         nonneg = np.where(arr >= 0, arr, np.nan)
         shares = share_above(nonneg)
-        tier = tier_index_by_share(shares, self.cutoffs)
-        names = np.array([*self.labels[:-1], UNDETERMINED], dtype=object)
-        labels = names[tier]
-        labels[arr < 0] = self.labels[-1]
-        reasons = np.full(n, None, dtype=object)
-        reasons[np.isnan(arr)] = Reason.COST_MISSING.value
-        objective, actions = _strategy_columns(labels, self.strategies)
-        lab = Labels.build(
+        tier = tier_index_by_share(shares, self.cutoffs)  # -1 for negative and NaN profit
+        tier[arr < 0] = len(self.labels) - 1
+        reasons = reason_codes(n)
+        reasons[np.isnan(arr)] = REASON_CODE[Reason.COST_MISSING]
+        objective, actions = _strategy_columns(tier, self.labels, self.strategies)
+        lab = labels_from_codes(
             scheme="pyramid",
             as_of=as_of,
             config=self,
             index=p.index,
-            labels=labels,
+            codes=tier,
             categories=self.labels,
             reasons=reasons,
         )
@@ -786,16 +780,16 @@ def value_matrix(
     p_med = float(np.median(p[ok])) if n_ok else np.nan
     hi_c = ok & (c >= c_med)
     hi_p = ok & (p >= p_med)
-    labels = np.full(idx.size, UNDETERMINED, dtype=object)
-    labels[hi_c & hi_p] = "key_retain"
-    labels[hi_c & ~hi_p & ok] = "maintain"
-    labels[~hi_c & hi_p & ok] = "develop"
-    labels[~hi_c & ~hi_p & ok] = "reduce"
-    reasons = np.full(idx.size, None, dtype=object)
-    reasons[np.isnan(p)] = Reason.POTENTIAL_MISSING.value
-    reasons[np.isnan(c)] = Reason.VALUE_MISSING.value
-    objective, actions = _strategy_columns(labels, VALUE_MATRIX_STRATEGIES)
-    lab = Labels.build(
+    codes = np.full(idx.size, -1, dtype=np.int64)  # order of _VALUE_MATRIX_LABELS
+    codes[hi_c & hi_p] = 0
+    codes[hi_c & ~hi_p & ok] = 1
+    codes[~hi_c & hi_p & ok] = 2
+    codes[~hi_c & ~hi_p & ok] = 3
+    reasons = reason_codes(idx.size)
+    reasons[np.isnan(p)] = REASON_CODE[Reason.POTENTIAL_MISSING]
+    reasons[np.isnan(c)] = REASON_CODE[Reason.VALUE_MISSING]
+    objective, actions = _strategy_columns(codes, _VALUE_MATRIX_LABELS, VALUE_MATRIX_STRATEGIES)
+    lab = labels_from_codes(
         scheme="value_matrix",
         as_of=as_of,
         config={
@@ -804,7 +798,7 @@ def value_matrix(
             "potential_median": p_med,
         },
         index=idx,
-        labels=labels,
+        codes=codes,
         categories=_VALUE_MATRIX_LABELS,
         reasons=reasons,
     )
