@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol, TypeAlias, runtime_checkable
+from collections.abc import Sequence
+from typing import Final, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,18 @@ from custrel.data import CustomerBase
 from custrel.data._time import Period
 from custrel.data._validate import ProblemList
 from custrel.errors import ParameterError
+from custrel.labels import Reason
 
-__all__ = ["AliveModel", "PAlive", "gather", "resolve_p_alive", "sorted_union"]
+__all__ = [
+    "AliveModel",
+    "Decider",
+    "PAlive",
+    "categorical",
+    "gather",
+    "positions",
+    "resolve_p_alive",
+    "sorted_union",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -32,16 +43,94 @@ class AliveModel(Protocol):
 PAlive: TypeAlias = "pd.Series | AliveModel | None"
 
 
-def sorted_union(*indexes: pd.Index) -> pd.Index:
+_REASONS: Final = tuple(r.value for r in Reason)
+
+
+def categorical(
+    codes: NDArray[np.integer], categories: Sequence[str], *, ordered: bool = False
+) -> pd.Categorical:
+    """A Categorical from integer codes (-1 = missing) without touching each value."""
+    dtype = pd.CategoricalDtype(list(categories), ordered=ordered)
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+def sorted_union(first: pd.Index, *others: pd.Index) -> pd.Index:
     """Union of customer indexes, sorted when the ids are orderable (row-order invariance)."""
-    out = indexes[0]
-    for other in indexes[1:]:
-        out = out.append(other[~other.isin(out)])
-    out = out.unique()
-    with contextlib.suppress(TypeError):  # mixed, unorderable ids keep first-seen order
-        out = out.sort_values()
-    out.name = "customer_id"
-    return out
+    out = first
+    for other in others:
+        if len(other):
+            out = out.append(other[~other.isin(out)])
+    if not out.is_unique:
+        out = out.unique()
+    if not out.is_monotonic_increasing:
+        with contextlib.suppress(TypeError):  # mixed, unorderable ids keep first-seen order
+            out = out.sort_values()
+    return out.rename("customer_id")
+
+
+def positions(index: pd.Index, targets: pd.Index) -> NDArray[np.intp]:
+    """Positions of ``targets`` in ``index`` (-1 where absent); free when they are equal."""
+    if targets is index or targets.equals(index):
+        return np.arange(len(index), dtype=np.intp)
+    return np.asarray(index.get_indexer(targets), dtype=np.intp)
+
+
+class Decider:
+    """First-match-wins rule evaluation on integer codes (no per-customer Python work).
+
+    ``decide(mask, label, basis=..., reason=...)`` assigns the still undecided
+    customers of ``mask``; the results come out as pandas Categoricals.
+    """
+
+    def __init__(self, n: int, categories: Sequence[str], bases: Sequence[str] = ()) -> None:
+        self.categories = tuple(categories)
+        self.base_names = tuple(bases)
+        self.codes = np.full(n, -1, dtype=np.int8)
+        self.reason_codes = np.full(n, -1, dtype=np.int8)
+        self.basis = np.full(n, -1, dtype=np.int8)
+        self.todo = np.ones(n, dtype=bool)
+
+    def decide(
+        self,
+        mask: NDArray[np.bool_],
+        label: str,
+        *,
+        basis: str | None = None,
+        reason: Reason | str | None = None,
+    ) -> None:
+        """Give ``label`` to the undecided customers in ``mask``."""
+        m = mask & self.todo
+        self.codes[m] = self.categories.index(label)
+        if basis is not None:
+            self.basis[m] = self.base_names.index(basis)
+        if reason is not None:
+            self.reason_codes[m] = _REASONS.index(str(reason))
+        self.todo &= ~m
+
+    def set(
+        self,
+        mask: NDArray[np.bool_],
+        label_codes: NDArray[np.integer],
+        reason_codes: NDArray[np.integer],
+    ) -> None:
+        """Assign given label and reason codes to the undecided customers in ``mask``."""
+        m = mask & self.todo
+        self.codes[m] = label_codes[m]
+        self.reason_codes[m] = reason_codes[m]
+        self.todo &= ~m
+
+    def labels(self, names: Sequence[str] | None = None) -> pd.Categorical:
+        """The labels (optionally renamed category by category)."""
+        cats = list(names) if names is not None else list(self.categories)
+        return categorical(self.codes, cats, ordered=True)
+
+    def reasons(self) -> pd.Categorical:
+        """The reason codes."""
+        return categorical(self.reason_codes, _REASONS)
+
+    def bases(self) -> pd.Categorical:
+        """What decided each label."""
+        return categorical(self.basis, self.base_names)
 
 
 def gather(values: np.ndarray, pos: NDArray[np.intp], fill: float) -> FloatArray:

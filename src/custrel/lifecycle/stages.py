@@ -17,7 +17,7 @@ from custrel.data import CustomerBase
 from custrel.errors import ParameterError
 from custrel.labels import UNDETERMINED, Labels, Reason
 from custrel.lifecycle._checks import finite, int_in, one_of, unit_open
-from custrel.lifecycle._common import PAlive, gather
+from custrel.lifecycle._common import Decider, PAlive, categorical, gather, positions
 from custrel.lifecycle.states import StateRules
 
 __all__ = [
@@ -82,10 +82,6 @@ STAGE_STRATEGIES: Final[Mapping[str, str]] = MappingProxyType(
         "terminated": "win back if valuable, else release",
     }
 )
-
-_CUSTOMER_TYPES: Final = ("potential", "new", "loyal", "at_risk", "lost")
-_CHEN: Final = ("考察期", "形成期", "稳定期", "退化期")
-_DWYER: Final = ("exploration", "expansion", "commitment", "dissolution_onset", "dissolution")
 
 
 def _check_strategies(inst: object, attr: attrs.Attribute[Any], value: object) -> None:
@@ -262,17 +258,22 @@ class LifecycleRules:
         """
         states = self.states.classify(base, p_alive=p_alive)
         sf = states.frame
-        keep = ~sf["label"].isin(("potential", "target")).to_numpy()
-        sf = sf.loc[keep]
+        state_codes = sf["label"].cat.codes.to_numpy()
+        state_cats = list(sf["label"].cat.categories)
+        is_prospect = np.isin(
+            state_codes, [state_cats.index("potential"), state_cats.index("target")]
+        )
+        keep = ~is_prospect
+        if is_prospect.any():
+            sf = sf.loc[keep]
+            state_codes = state_codes[keep]
         pop = sf.index
         n = len(pop)
         feats = base.features
-        pos = feats.index.get_indexer(pop)
+        pos = positions(feats.index, pop)
         n_occ = gather(feats["n_occasions"].to_numpy(), pos, 0.0)
         t_days = gather(feats["T_days"].to_numpy(), pos, np.nan)
         ipt = gather(feats["mean_ipt_days"].to_numpy(), pos, np.nan)
-        state = sf["label"].astype(object).to_numpy()
-        state_reason = sf["reason"].astype(object).to_numpy()
 
         w = np.full(n, self.window_days)
         if self.ipt_windows > 0:
@@ -291,73 +292,57 @@ class LifecycleRules:
         no_occ = n_occ == 0
         for arr in (recent_rate, prior_rate, rho):
             arr[no_occ] = np.nan
-        labels = np.full(n, UNDETERMINED, dtype=object)
-        reasons = np.full(n, None, dtype=object)
-        todo = np.ones(n, dtype=bool)
 
-        def decide(mask: np.ndarray, label: str, why: object = None) -> None:
-            m = mask & todo
-            labels[m] = label
-            reasons[m] = why
-            todo[m] = False
-
-        und = state == UNDETERMINED
-        labels[und] = UNDETERMINED
-        reasons[und] = state_reason[und]
-        todo[und] = False
-        decide(state == "lost", "terminated")
-        decide(no_occ, UNDETERMINED, Reason.NO_VALID_PURCHASE.value)
-        decide(n_occ <= self.exploration_max_occasions, "exploration")
+        d = Decider(n, (*STAGES, UNDETERMINED))
+        und = state_codes == state_cats.index(UNDETERMINED)
+        d.set(
+            und,
+            np.full(n, len(STAGES), dtype=np.int8),
+            sf["reason"].cat.codes.to_numpy(),  # the state's reason, propagated
+        )
+        d.decide(state_codes == state_cats.index("lost"), "terminated")
+        d.decide(no_occ, UNDETERMINED, reason=Reason.NO_VALID_PURCHASE)
+        d.decide(n_occ <= self.exploration_max_occasions, "exploration")
         with np.errstate(invalid="ignore"):
-            decide(t_days < 2.0 * w, "formation")
+            d.decide(t_days < 2.0 * w, "formation")
             missing_level = np.isnan(recent) | np.isnan(prior)
-            decide(missing_level, UNDETERMINED, Reason.COST_MISSING.value)
-            decide((recent <= 0) & (prior <= 0), UNDETERMINED, Reason.NON_POSITIVE_SPEND.value)
-            decide(rho < self.decline_ratio, "decline")
+            d.decide(missing_level, UNDETERMINED, reason=Reason.COST_MISSING)
+            d.decide((recent <= 0) & (prior <= 0), UNDETERMINED, reason=Reason.NON_POSITIVE_SPEND)
+            d.decide(rho < self.decline_ratio, "decline")
             young = (t_days < self.stability_min_days) | (n_occ < self.stability_min_occasions)
-        decide(young, "formation")
-        decide(todo, "stability")
+        d.decide(young, "formation")
+        d.decide(d.todo, "stability")
+        stage = d.codes  # 0..4 stages, 5 undetermined
 
-        out_labels = labels
-        if self.alias == "emergence":
-            out_labels = labels.copy()
-            for s in STAGES:  # five categories, vectorised within each
-                out_labels[labels == s] = EMERGENCE_ALIAS[s]
+        def mapped(table: Mapping[str, str]) -> pd.Categorical:
+            cats = list(dict.fromkeys(table[s] for s in STAGES))
+            lookup = np.array([cats.index(table[s]) for s in STAGES] + [-1], dtype=np.int8)
+            return categorical(lookup[stage], cats)
 
-        def mapped(table: Mapping[str, str], cats: tuple[str, ...] | None) -> pd.Series:
-            vals = np.full(n, None, dtype=object)
-            for s in STAGES:
-                vals[labels == s] = table[s]
-            if cats is None:
-                return pd.Series(vals, index=pop, dtype="string")
-            return pd.Series(pd.Categorical(vals, categories=cats), index=pop)
-
-        result = Labels.build(
+        return Labels.build(
             scheme="stage",
             as_of=base.as_of,
             config=self,
             index=pop,
-            labels=out_labels,
+            labels=d.labels((*self.categories, UNDETERMINED)),
             categories=self.categories,
-            reasons=reasons,
+            reasons=d.reasons(),
             evidence={
+                "state": sf["label"].array,
                 "window_days": w,
                 "recent_rate": recent_rate,
                 "prior_rate": prior_rate,
                 "trend_ratio": rho,
+                "customer_type": mapped(CUSTOMER_TYPE),
+                "chen_stage": mapped(CHEN_STAGE),
+                "dwyer_phase": mapped(DWYER_PHASE),
+                "strategy": mapped(self.strategies),
             },
             diagnostics={
                 **states.diagnostics,
-                "prospects_without_stage": int((~keep).sum()),
+                "prospects_without_stage": int(is_prospect.sum()),
             },
         )
-        frame = result.frame
-        frame.insert(2, "state", sf["label"])
-        frame["customer_type"] = mapped(CUSTOMER_TYPE, _CUSTOMER_TYPES)
-        frame["chen_stage"] = mapped(CHEN_STAGE, _CHEN)
-        frame["dwyer_phase"] = mapped(DWYER_PHASE, _DWYER)
-        frame["strategy"] = mapped(self.strategies, None)
-        return result
 
     def _levels(
         self, base: CustomerBase, pos: np.ndarray, w: np.ndarray, t_days: np.ndarray

@@ -17,7 +17,15 @@ from custrel.data._time import Period
 from custrel.errors import ParameterError
 from custrel.labels import UNDETERMINED, LabelHistory, Labels, Reason
 from custrel.lifecycle._checks import finite, is_bool, one_of, optional, unit_open
-from custrel.lifecycle._common import PAlive, gather, resolve_p_alive, sorted_union
+from custrel.lifecycle._common import (
+    Decider,
+    PAlive,
+    categorical,
+    gather,
+    positions,
+    resolve_p_alive,
+    sorted_union,
+)
 
 __all__ = [
     "ACTIONS",
@@ -35,13 +43,11 @@ ACTIONS: Final = ("acquire", "maintain", "win_back", "release", "review")
 #: What decided a state.
 BASES: Final = ("prospect", "contract", "p_alive", "hiatus", "hiatus_fallback")
 
-_ACTION_OF: Final = {
-    "potential": "acquire",
-    "target": "acquire",
-    "current": "maintain",
-    "lost": "win_back",
-    UNDETERMINED: "review",
-}
+#: Action code of each state code (potential, target, current, lost, undetermined).
+_ACTION_CODES: Final = np.array(
+    [ACTIONS.index(a) for a in ("acquire", "acquire", "maintain", "win_back", "review")],
+    dtype=np.int8,
+)
 
 
 def _check_band(inst: StateRules, attr: attrs.Attribute[Any], value: object) -> None:
@@ -260,41 +266,30 @@ class StateRules:
             started = (con["start"] <= as_of).to_numpy()
             n_future = int((~started).sum())
             active = con.loc[started]
-            is_open = (active["end"].isna() | (active["end"] > as_of)).to_numpy()
-            con_open = (
-                pd.Series(is_open, index=pd.Index(active["customer_id"])).groupby(level=0).any()
-            )
+            open_now = (active["end"].isna() | (active["end"] > as_of)).to_numpy()
+            con_open = pd.Series(open_now, index=pd.Index(active["customer_id"]))
+            con_open = con_open.groupby(level=0).any()
             con_ids = pd.Index(con_open.index)
         pros = base.prospects
         pros_ids = pros.index if pros is not None else pd.Index([], name="customer_id")
         pop = sorted_union(feats.index, pros_ids, con_ids)
         n = len(pop)
-        pos = feats.index.get_indexer(pop)
+        pos = positions(feats.index, pop)
         n_occ = gather(feats["n_occasions"].to_numpy(), pos, 0.0)
         freq = gather(feats["frequency"].to_numpy(), pos, np.nan)
         dsl = gather(feats["days_since_last"].to_numpy(), pos, np.nan)
         ipt = gather(feats["mean_ipt_days"].to_numpy(), pos, np.nan)
         p = gather(p_arr, pos, np.nan) if p_arr is not None else np.full(n, np.nan)
         purchaser = n_occ > 0
-        has_con = pop.isin(con_ids)
-        is_open = con_open.reindex(pop).fillna(False).to_numpy(dtype=bool)
 
-        labels = np.full(n, UNDETERMINED, dtype=object)
-        reasons = np.full(n, None, dtype=object)
-        basis = np.full(n, None, dtype=object)
-        todo = np.ones(n, dtype=bool)
-
-        def decide(mask: np.ndarray, label: object, how: object, why: object = None) -> None:
-            m = mask & todo
-            labels[m] = label
-            basis[m] = how
-            reasons[m] = why
-            todo[m] = False
-
+        d = Decider(n, (*STATES, UNDETERMINED), BASES)
         # 1. contracts
-        con_rule = has_con if self.contract_overrides else has_con & ~purchaser
-        decide(con_rule & is_open, "current", "contract")
-        decide(con_rule & ~is_open, "lost", "contract")
+        if base.contracts is not None:
+            has_con = pop.isin(con_ids)
+            is_open = con_open.reindex(pop).fillna(False).to_numpy(dtype=bool)
+            con_rule = has_con if self.contract_overrides else has_con & ~purchaser
+            d.decide(con_rule & is_open, "current", basis="contract")
+            d.decide(con_rule & ~is_open, "lost", basis="contract")
         # 2. no purchase occasion
         if pros is not None:
             is_pro = pop.isin(pros.index)
@@ -305,9 +300,9 @@ class StateRules:
                 score = pros["target_score"].reindex(pop).to_numpy(dtype=np.float64)
                 with np.errstate(invalid="ignore"):
                     target |= score >= self.target_min_score
-            decide(~purchaser & is_pro & target, "target", "prospect")
-            decide(~purchaser & is_pro, "potential", "prospect")
-        decide(~purchaser, UNDETERMINED, None, Reason.NO_VALID_PURCHASE.value)
+            d.decide(~purchaser & is_pro & target, "target", basis="prospect")
+            d.decide(~purchaser & is_pro, "potential", basis="prospect")
+        d.decide(~purchaser, UNDETERMINED, reason=Reason.NO_VALID_PURCHASE)
         # 3./4. P(alive)
         single = freq == 0
         threshold = np.full(n, self.hiatus_days)
@@ -322,53 +317,46 @@ class StateRules:
                 lo, hi = self.p_alive_band
                 with np.errstate(invalid="ignore"):
                     amb = usable & (p >= lo) & (p < hi)
-                decide(amb, UNDETERMINED, "p_alive", Reason.P_ALIVE_AMBIGUOUS.value)
+                d.decide(amb, UNDETERMINED, basis="p_alive", reason=Reason.P_ALIVE_AMBIGUOUS)
             with np.errstate(invalid="ignore"):
-                decide(usable & (p < self.p_alive_lost), "lost", "p_alive")
-            decide(usable, "current", "p_alive")
-            supplied = p_arr is not None
-            if self.single_purchase == "undetermined" and supplied:
-                decide(single & have, UNDETERMINED, None, Reason.P_ALIVE_UNINFORMATIVE.value)
+                d.decide(usable & (p < self.p_alive_lost), "lost", basis="p_alive")
+            d.decide(usable, "current", basis="p_alive")
+            if self.single_purchase == "undetermined" and p_arr is not None:
+                d.decide(single & have, UNDETERMINED, reason=Reason.P_ALIVE_UNINFORMATIVE)
             if self.method == "p_alive":
                 if self.single_purchase == "hiatus":
-                    decide(single & lost_by_hiatus, "lost", "hiatus_fallback")
-                    decide(single, "current", "hiatus_fallback")
-                decide(~have, UNDETERMINED, None, Reason.P_ALIVE_MISSING.value)
-                decide(have, UNDETERMINED, None, Reason.P_ALIVE_UNINFORMATIVE.value)
+                    d.decide(single & lost_by_hiatus, "lost", basis="hiatus_fallback")
+                    d.decide(single, "current", basis="hiatus_fallback")
+                d.decide(~have, UNDETERMINED, reason=Reason.P_ALIVE_MISSING)
+                d.decide(have, UNDETERMINED, reason=Reason.P_ALIVE_UNINFORMATIVE)
             how = "hiatus_fallback"
         else:
             how = "hiatus"
         # 5. hiatus rule
-        decide(lost_by_hiatus, "lost", how)
-        decide(purchaser, "current", how)
-        assert not todo.any()
-        action = np.full(n, "review", dtype=object)
-        for state, act in _ACTION_OF.items():
-            action[labels == state] = act
+        d.decide(lost_by_hiatus, "lost", basis=how)
+        d.decide(purchaser, "current", basis=how)
+        assert not d.todo.any()
         diagnostics = dict(base.diagnostics)
         diagnostics["p_alive_ignored"] = n_ignored
         diagnostics["contracts_after_as_of"] = n_future
-        out = Labels.build(
+        by_hiatus = (d.basis == BASES.index("hiatus")) | (d.basis == BASES.index("hiatus_fallback"))
+        return Labels.build(
             scheme="state",
             as_of=as_of,
             config=self,
             index=pop,
-            labels=labels,
+            labels=d.labels(),
             categories=STATES,
-            reasons=reasons,
+            reasons=d.reasons(),
             evidence={
+                "action": categorical(_ACTION_CODES[d.codes], ACTIONS),
+                "basis": d.bases(),
                 "p_alive": p,
                 "days_since_last": dsl,
-                "threshold_days": np.where(
-                    (basis == "hiatus") | (basis == "hiatus_fallback"), threshold, np.nan
-                ),
+                "threshold_days": np.where(by_hiatus, threshold, np.nan),
             },
             diagnostics=diagnostics,
         )
-        frame = out.frame
-        frame.insert(2, "action", pd.Series(pd.Categorical(action, categories=ACTIONS), index=pop))
-        frame.insert(3, "basis", pd.Series(pd.Categorical(basis, categories=BASES), index=pop))
-        return out
 
 
 def _last_known_tier(tiers: Labels | LabelHistory, as_of: pd.Timestamp | None) -> pd.Series:
