@@ -363,3 +363,24 @@ def test_infinite_horizon_of_a_continuous_time_model_needs_the_continuous_method
     m = ExponentialPoisson(rate=0.8, death=0.03, period="W")
     with pytest.raises(ParameterError, match="needs method='continuous'"):
         clv(m, 1.0, _summary(), horizon=math.inf, discount_rate=0.1, discount_period="Y")
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), method=st.sampled_from(["discrete", "continuous"]))
+def test_clv_does_not_depend_on_row_order(seed: int, method: str) -> None:
+    m = ExponentialPoisson(rate=0.8, death=0.03, period="W")
+    s = _summary(n=12, seed=seed)
+    spend = pd.Series(np.linspace(5, 60, 12), index=s.index)
+    kw = {"horizon": 6, "horizon_period": "M", "discount_rate": 0.1, "discount_period": "Y"}
+    a = clv(m, spend, s, method=method, **kw)  # type: ignore[arg-type]
+    perm = np.random.default_rng(seed).permutation(12)
+    b = clv(m, spend, s.iloc[perm], method=method, **kw)  # type: ignore[arg-type]
+    pd.testing.assert_series_equal(a, b.reindex(a.index), rtol=1e-14)
+
+
+def test_spend_series_with_duplicate_ids_is_a_schema_error() -> None:
+    m = ExponentialPoisson(rate=0.8, death=0.03, period="W")
+    s = _summary()
+    spend = pd.Series(1.0, index=["c0", "c0", "c1", "c2", "c3", "c4"])
+    with pytest.raises(SchemaError, match="duplicates"):
+        clv(m, spend, s, horizon=1, horizon_period="M", discount_rate=0.0)

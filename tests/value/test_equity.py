@@ -309,3 +309,10 @@ def test_cdnow_gamma_gamma_fit_adds_spend_uncertainty() -> None:
     assert (both.frame["std_err"] >= fixed.frame["std_err"] - 1e-12).all()
     assert both.total_std_err > fixed.total_std_err
     assert both.parameters[-3:] == ("spend.p", "spend.q", "spend.gamma")
+
+
+def test_covariance_without_a_parameter_is_a_parameter_error() -> None:
+    m = ExponentialPoisson(rate=0.8, death=0.04, period="M")
+    fit = Fit(m, ("rate", "death"), _cov(("rate",), [0.01]))
+    with pytest.raises(ParameterError, match=r"no row/column for parameter\(s\) \['death'\]"):
+        clv_uncertainty(fit, 30.0, S, horizon=12, horizon_period="M", discount_rate=0.0)

@@ -280,6 +280,9 @@ def _aligned(values: object, summary: pd.DataFrame, what: str) -> FloatArray:
     idx = summary.index
     if isinstance(values, pd.Series):
         s = values
+        if s.index.has_duplicates:
+            msg = f"{what} must have one value per customer id; its index has duplicates."
+            raise SchemaError(msg)
         if not s.index.equals(idx):
             s = s.reindex(idx)
         arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

@@ -399,6 +399,8 @@ class _Source:
 
 
 def _source(role: str, fit: object) -> _Source | None:
+    if isinstance(fit, pd.Series | pd.DataFrame | int | float | np.floating | np.integer):
+        return None
     model = getattr(fit, "model", None)
     names = getattr(fit, "param_names", None)
     if model is None or names is None or not hasattr(fit, "covariance"):
@@ -414,6 +416,10 @@ def _source(role: str, fit: object) -> _Source | None:
         msg = f"the {role} model must be an attrs class to vary its parameters; got {type(model).__name__}."
         raise ParameterError(msg)
     names_t = tuple(str(n) for n in names)
+    missing = [n for n in names_t if n not in cov.index or n not in cov.columns]
+    if missing:
+        msg = f"the {role} fit's covariance has no row/column for parameter(s) {missing}."
+        raise ParameterError(msg)
     arr = cov.loc[list(names_t), list(names_t)].to_numpy(dtype=np.float64)
     if arr.shape != (len(names_t), len(names_t)) or not np.all(np.isfinite(arr)):
         msg = f"the {role} fit's covariance must be a finite {len(names_t)}x{len(names_t)} matrix."
