@@ -34,6 +34,9 @@ autodoc_member_order = "bysource"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks: set[str] = set()
+# numpydoc leaves module docstrings alone; a citation that a docstring lists
+# under References without citing it in the text is not an error of the docs.
+suppress_warnings = ["ref.citation"]
 
 # Pages written by several people land at different times. A toctree entry
 # whose page does not exist yet is dropped when the page is read, and every
@@ -88,7 +91,34 @@ def _filter_toctrees(app: Any, docname: str, source: list[str]) -> None:
     source[0] = text.replace("<!-- more-pages -->", "\n".join(orphans))
 
 
+_UNDERLINE = re.compile(r"^\s*-{3,}\s*$")
+
+
+def _module_sections_as_rubrics(
+    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Render numpydoc section headings of module docstrings as rubrics.
+
+    numpydoc does not parse module docstrings, so their "Examples" headings
+    would become document sections whose ids clash between modules.
+    """
+    if what != "module":
+        return
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if lines[i].strip() and _UNDERLINE.match(nxt) and len(nxt.strip()) >= len(lines[i].strip()):
+            out += [f".. rubric:: {lines[i].strip()}", ""]
+            i += 2
+            continue
+        out.append(lines[i])
+        i += 1
+    lines[:] = out
+
+
 def setup(app: Any) -> dict[str, Any]:
-    """Register the toctree filter."""
+    """Register the toctree filter and the module-docstring fix."""
     app.connect("source-read", _filter_toctrees)
+    app.connect("autodoc-process-docstring", _module_sections_as_rubrics)
     return {"parallel_read_safe": True}

@@ -17,12 +17,12 @@ from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
 collect_ignore = ["conf.py"]
 collect_ignore_glob = ["_build/*", "_build/**"]
 
-_FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS | doctest.NUMBER
+_FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def _in_tmpdir() -> Iterator[str]:
-    """Each page runs in a fresh temporary working directory (files it writes vanish)."""
+    """Each page runs in its own temporary working directory (files it writes vanish)."""
     old = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)

@@ -154,7 +154,7 @@ def test_demo_report_is_self_contained_with_every_section(demo_dir):
 def test_demo_segments_cover_every_customer_per_scheme(demo_dir):
     out, _ = demo_dir
     seg = pd.read_csv(out / "segments.csv")
-    assert {"scheme", "segment", "customers", "revenue_share", "clv_share"} <= set(seg.columns)
+    assert {"scheme", "segment", "customers", "revenue_share", "customer_equity"} <= set(seg.columns)
     per_scheme = seg.groupby("scheme")["customers"].sum()
     assert (per_scheme == 2357).all()
     assert {"state", "stage", "tier", "rfm_segment"} <= set(per_scheme.index)

@@ -532,6 +532,36 @@ def _segment_profiles(profile: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True).loc[:, cols]
 
 
+_SEGMENT_SCHEMES: Final = ("state", "stage", "tier", "rfm_segment", "dick_basu", "sindell")
+
+
+def _segments(
+    labels: Mapping[str, Labels],
+    *,
+    base: CustomerBase,
+    profile: pd.DataFrame,
+    clv: pd.Series | None,
+    p_alive: pd.Series,
+) -> pd.DataFrame:
+    """segments.csv: :func:`custrel.segment.segment_profiles` of every scheme, stacked."""
+    segment = _module("custrel.segment")
+    fn = getattr(segment, "segment_profiles", None) if segment is not None else None
+    if fn is None:
+        return _segment_profiles(profile)
+    parts = []
+    for scheme in _SEGMENT_SCHEMES:  # a handful of schemes
+        if scheme not in labels:
+            continue
+        prof: pd.DataFrame = fn(labels[scheme], base=base, clv=clv, p_alive=p_alive)
+        prof = prof.rename_axis("segment").reset_index()
+        prof["segment"] = prof["segment"].astype(str)
+        prof.insert(0, "scheme", scheme)
+        parts.append(prof)
+    if not parts:
+        return _segment_profiles(profile)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _migration(
     base: CustomerBase,
     *,
@@ -696,7 +726,7 @@ def run_report(
             if scheme in before and scheme in labels and mig is not None:
                 migration[scheme] = mig.migration_matrix(before[scheme], labels[scheme])
     progress("building segment profiles")
-    segments = _segment_profiles(profile)
+    segments = _segments(labels, base=base, profile=profile, clv=clv, p_alive=p_alive)
     models_json: dict[str, Any] = {
         "as_of": str(as_of.date()),
         "period": TimeUnit.parse(cfg.period).name,
