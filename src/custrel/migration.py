@@ -33,6 +33,7 @@ from custrel.data import CustomerBase
 from custrel.data._summary import _as_timestamp
 from custrel.errors import DataValidationError, ParameterError
 from custrel.labels import UNDETERMINED, LabelHistory, Labels, Reason
+from custrel.segment._build import labels_from_codes
 
 __all__ = [
     "ABSENT",
@@ -151,8 +152,17 @@ def _as_label_series(labels: Labels | pd.Series, what: str) -> pd.Series:
         )
         raise DataValidationError(msg)
     if not isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(str).astype(pd.CategoricalDtype(sorted(set(s.astype(str)))))
+        s = s.astype(str)
+        s = s.astype(pd.CategoricalDtype(sorted(set(s))))
     return s
+
+
+def _recode(s: pd.Series, cats: list[str]) -> np.ndarray:
+    """Codes of a categorical Series against ``cats`` (matched by the category's string)."""
+    pos = {c: i for i, c in enumerate(cats)}
+    mapper = np.array([pos[str(c)] for c in s.cat.categories] + [-1], dtype=np.int64)
+    codes = s.cat.codes.to_numpy().astype(np.int64)
+    return mapper[np.where(codes < 0, len(mapper) - 1, codes)]
 
 
 def _aligned_codes(
@@ -162,10 +172,13 @@ def _aligned_codes(
     a = _as_label_series(after, "after")
     cats = [ABSENT, *dict.fromkeys([*map(str, b.cat.categories), *map(str, a.cat.categories)])]
     ids = b.index.union(a.index, sort=False)
-    dtype = pd.CategoricalDtype(cats)
-    bc = pd.Series(b.astype(str).astype(dtype)).reindex(ids).fillna(ABSENT).cat.codes.to_numpy()
-    ac = pd.Series(a.astype(str).astype(dtype)).reindex(ids).fillna(ABSENT).cat.codes.to_numpy()
-    return ids, cats, bc.astype(np.int64), ac.astype(np.int64)
+    out = []
+    for s in (b, a):  # two dates
+        where = s.index.get_indexer(ids)
+        codes = _recode(s, cats)
+        picked = codes[np.maximum(where, 0)] if codes.size else np.zeros(ids.size, np.int64)
+        out.append(np.where(where >= 0, picked, 0))  # 0 = ABSENT
+    return ids, cats, out[0], out[1]
 
 
 def migration_matrix(
@@ -253,22 +266,21 @@ def transitions(
     """
     ids, cats, bc, ac = _aligned_codes(before, after)
     k = len(cats)
-    table = np.where(np.arange(k)[:, None] == np.arange(k)[None, :], "unchanged", "changed").astype(
-        object
-    )
+    cat_names = list(dict.fromkeys([*names.values(), "changed", "unchanged"]))
+    code_of = {c: i for i, c in enumerate(cat_names)}
+    same = np.arange(k)[:, None] == np.arange(k)[None, :]
+    table = np.where(same, code_of["unchanged"], code_of["changed"]).astype(np.int64)
     pos = {c: i for i, c in enumerate(cats)}
     for (src, dst), name in names.items():  # a handful of named transitions
         if src in pos and dst in pos:
-            table[pos[src], pos[dst]] = name
-    labels = table[bc, ac]
-    cat_names = [*dict.fromkeys(names.values()), "changed", "unchanged"]
-    lab = Labels.build(
+            table[pos[src], pos[dst]] = code_of[name]
+    lab = labels_from_codes(
         scheme="transition",
         as_of=after.as_of if isinstance(after, Labels) else None,
         config=MappingProxyType(dict(names)),
         index=ids,
-        labels=labels,
-        categories=list(dict.fromkeys(cat_names)),
+        codes=table[bc, ac],
+        categories=cat_names,
     )
     cat_dtype = pd.CategoricalDtype(cats)
     lab.frame["from"] = pd.Categorical.from_codes(bc, dtype=cat_dtype)
@@ -326,38 +338,40 @@ def stabilize(history: LabelHistory, /, *, min_consecutive: int = 2) -> LabelHis
     cats: list[str] = []
     for e in evs:
         cats.extend(str(c) for c in e.frame["label"].cat.categories if c != UNDETERMINED)
-    categories = tuple(dict.fromkeys(cats))
-    last = np.full(n, None, dtype=object)  # last adopted label (carried across absences)
-    prev_obs = np.full(n, None, dtype=object)
+    categories = list(dict.fromkeys(cats))
+    und = len(categories)  # code of "undetermined"
+    all_cats = [*categories, UNDETERMINED]
+    reason_names = [r.value for r in Reason]
+    none = -1
+    last = np.full(n, none, dtype=np.int64)  # last adopted label code, carried across absences
+    prev_obs = np.full(n, none, dtype=np.int64)
     run = np.zeros(n, dtype=np.int64)
     out: list[Labels] = []
     for e in evs:  # a handful of evaluation dates; vectorised over customers
         pos = ids.get_indexer(e.frame.index)
-        obs = e.frame["label"].astype(str).to_numpy(dtype=object)
-        reason = np.array(e.frame["reason"].astype(object).to_numpy(), dtype=object)
-        reason[pd.isna(reason)] = None
-        determined = obs != UNDETERMINED
+        obs = _recode(e.frame["label"], all_cats)
+        reason = _recode(e.frame["reason"].astype(pd.CategoricalDtype(reason_names)), reason_names)
+        determined = obs != und
         same = prev_obs[pos] == obs
         run[pos] = np.where(same & determined, run[pos] + 1, 1)
         prev = last[pos]
-        prev_det = ~pd.isna(prev) & (prev != UNDETERMINED)
+        prev_det = (prev != none) & (prev != und)
         adopt = ~prev_det | (determined & ((obs == prev) | (run[pos] >= min_consecutive)))
         adopted = np.where(adopt, obs, prev)
         carried = ~adopt
-        new_reason = reason.copy()
-        new_reason[carried] = Reason.CARRIED_FORWARD.value
+        reason[carried] = reason_names.index(Reason.CARRIED_FORWARD.value)
         last[pos] = adopted
         prev_obs[pos] = obs
-        lab = Labels.build(
+        lab = labels_from_codes(
             scheme=e.scheme,
             as_of=e.as_of,
             config=e.config,
             index=e.frame.index,
-            labels=adopted,
+            codes=np.where(adopted == und, -1, adopted),
             categories=categories,
-            reasons=new_reason,
+            reasons=reason,
             diagnostics={"carried_forward": int(carried.sum())},
         )
-        lab.frame["observed"] = e.frame["label"].to_numpy()
+        lab.frame["observed"] = e.frame["label"].array
         out.append(lab)
     return LabelHistory.from_labels(out)
