@@ -82,7 +82,7 @@ def _all_labels(base) -> dict[str, pd.DataFrame]:
     }
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(tx=transaction_logs(), survey=surveys())
 def test_every_customer_exactly_one_label_per_scheme(tx, survey):
     base = _base(tx, survey)
@@ -102,7 +102,7 @@ def test_every_customer_exactly_one_label_per_scheme(tx, survey):
             assert not frame.loc[undetermined, reason_col].isna().any(), name
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(tx=transaction_logs(), survey=surveys(), seed=st.integers(0, 2**16))
 def test_row_order_invariance(tx, survey, seed):
     rng = np.random.default_rng(seed)
@@ -114,7 +114,7 @@ def test_row_order_invariance(tx, survey, seed):
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(tx=transaction_logs(), survey=surveys())
 def test_dick_basu_quadrant_follows_its_two_dimensions(tx, survey):
     f = DickBasu(repeat=RP1).classify(_base(tx, survey)).frame
@@ -155,7 +155,7 @@ def test_raising_attitude_never_lowers_relative_attitude(att, bump, diff):
     assert (after[before == "high"] == "high").all()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     rp=st.lists(st.sampled_from(["high", "low", UNDETERMINED]), min_size=1, max_size=15),
     data=st.data(),
@@ -174,7 +174,14 @@ def test_raising_discount_share_keeps_price_label(rp, data):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    values=st.lists(st.tuples(st.floats(0, 100), st.floats(-100, 100)), min_size=1, max_size=30),
+    values=st.lists(
+        st.tuples(
+            st.floats(0, 100).map(lambda v: round(v, 6)),  # no subnormals: scaling stays exact
+            st.floats(-100, 100).map(lambda v: round(v, 6)),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
     exponent=st.integers(-10, 10),
 )
 def test_loyalty_profitability_is_scale_invariant(values, exponent):
