@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 import pytest
 
 import custrel.scale.dask as cdask
 from custrel.data import calibration_holdout, summarize_report
 from custrel.errors import DataWarning
+from custrel.models import BetaGeo
 
 distributed = pytest.importorskip("distributed")
 
@@ -71,3 +73,21 @@ def test_calibration_holdout_on_local_cluster_identical_to_in_memory(
     pd.testing.assert_frame_equal(rep.summary.compute().sort_index(), expected, check_exact=True)
     assert rep.exclusions.customers["first_purchase_after_calibration_end"] == 1
     assert rep.exclusions.examples["first_purchase_after_calibration_end"] == (900003,)
+
+
+def test_fit_and_scores_on_local_cluster_match_in_memory(
+    client: object, sim_log: pd.DataFrame
+) -> None:
+    mem = summarize_report(sim_log, period="W", observation_end=OBS_END).summary
+    ddf = dd.from_pandas(sim_log, npartitions=4, sort=False)
+    dist = cdask.summarize_report(ddf, period="W", observation_end=OBS_END).summary
+    expected = BetaGeo.fit(mem, period="W")
+    got = cdask.fit(BetaGeo, dist, period="W")
+    assert abs(got.loglik - expected.loglik) <= 1e-9 * abs(expected.loglik)
+    prof = cdask.score(dist, model=got.model, t=13.0).compute().sort_index()
+    np.testing.assert_allclose(
+        prof["p_alive"], got.model.probability_alive(mem), rtol=1e-12, atol=0
+    )
+    np.testing.assert_allclose(
+        prof["expected_purchases"], got.model.expected_purchases(mem, t=13.0), rtol=1e-12, atol=0
+    )

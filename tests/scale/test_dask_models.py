@@ -191,7 +191,7 @@ def test_share_thresholds_domain_example_and_edges() -> None:
         cdask.tier_by_thresholds(v, (1.0,), ("a",))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     values=st.lists(
         st.one_of(st.integers(-5, 5).map(float), st.just(np.nan)), min_size=1, max_size=60

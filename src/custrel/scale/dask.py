@@ -296,18 +296,35 @@ def _scan(ddf: Any, columns: TransactionColumns) -> _Scan:
 # --------------------------------------------------------------------------- per partition
 
 
-def _normalise_part(part: pd.DataFrame, columns: TransactionColumns) -> pd.DataFrame:
-    """Canonical ``customer_id, date, amount`` of one partition (empty partitions stay empty)."""
+#: Bits of the position within an input partition in the row key (< 2**40 rows each).
+_ROW_BITS = 40
+
+
+def _normalise_part(
+    part: pd.DataFrame,
+    columns: TransactionColumns,
+    order: bool = False,
+    partition_info: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Canonical ``customer_id, date, amount`` of one partition (empty partitions stay empty).
+
+    With ``order``, a ``_row`` key (input partition number, then position) lets
+    the customer partitions restore the log's row order after the shuffle.
+    """
     if len(part) == 0:
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "customer_id": part[columns.customer_id].to_numpy(),
                 "date": pd.Series([], dtype="datetime64[ns]"),
                 "amount": pd.Series([], dtype=np.float64),
             }
         )
-    tx = read_transactions(part, columns=columns)
-    return tx.loc[:, ["customer_id", "date", "amount"]]
+    else:
+        out = read_transactions(part, columns=columns).loc[:, ["customer_id", "date", "amount"]]
+    if order:
+        number = 0 if partition_info is None else int(partition_info["number"])
+        out["_row"] = (np.int64(number) << _ROW_BITS) + np.arange(len(out), dtype=np.int64)
+    return out
 
 
 def _first_examples(values: Iterable[object]) -> tuple[object, ...]:
@@ -405,6 +422,11 @@ def _run_part(
 ) -> tuple[pd.DataFrame, _PartExclusions]:
     if len(tx) == 0:
         return meta.copy(), _PartExclusions(rows={}, customers={}, examples={})
+    if "_row" in tx.columns:  # the log's row order, so that same-day sums match exactly
+        rows = tx["_row"].to_numpy()
+        tx = tx.drop(columns="_row")
+        if not (rows[1:] >= rows[:-1]).all():
+            tx = tx.take(np.argsort(rows, kind="stable"))
     summary, excl = kernel(tx, meta)
     return _as_meta(summary, meta), excl
 
@@ -468,13 +490,19 @@ def _partitioned_by_customer(ddf: Any, columns: TransactionColumns) -> bool:
 
 
 def _customer_partitions(
-    ddf: Any, columns: TransactionColumns, npartitions: int | None, *, by_customer: bool
+    ddf: Any,
+    columns: TransactionColumns,
+    npartitions: int | None,
+    *,
+    by_customer: bool,
+    row_order: bool,
 ) -> tuple[Any, pd.DataFrame]:
     """Normalised ``customer_id, date, amount`` with every customer in exactly one partition."""
     req = _required(columns)
     src = ddf[[columns.customer_id, columns.date, columns.amount]]
-    meta = _normalise_part(src._meta.iloc[:0], req)
-    norm = src.map_partitions(_normalise_part, req, meta=meta)
+    order = row_order and not by_customer  # without a shuffle the order is kept anyway
+    meta = _normalise_part(src._meta.iloc[:0], req, order)
+    norm = src.map_partitions(_normalise_part, req, order, meta=meta)
     if not by_customer:
         norm = norm.shuffle(on="customer_id", npartitions=npartitions or ddf.npartitions)
     return norm, meta
@@ -498,8 +526,11 @@ def _distributed(
     probe: pd.Timestamp,
     *,
     by_customer: bool,
+    row_order: bool,
 ) -> tuple[Any, Exclusions]:
-    norm, meta_tx = _customer_partitions(ddf, columns, npartitions, by_customer=by_customer)
+    norm, meta_tx = _customer_partitions(
+        ddf, columns, npartitions, by_customer=by_customer, row_order=row_order
+    )
     # the result's meta: run the kernel on one synthetic row dated ``probe``
     one = pd.DataFrame(
         {
@@ -549,6 +580,7 @@ def summarize_report(
     zero_net: ZeroNet = "occasion",
     npartitions: int | None = None,
     validate: bool = True,
+    preserve_row_order: bool = True,
 ) -> DistributedSummary:
     """Like :func:`summarize`, but return the summary with its :class:`~custrel.data.Exclusions`.
 
@@ -585,7 +617,15 @@ def summarize_report(
     def kernel(tx: pd.DataFrame, meta: pd.DataFrame) -> tuple[pd.DataFrame, _PartExclusions]:
         return _summary_part(tx, meta, unit, end, zero_net)
 
-    summary, excl = _distributed(ddf, columns, npartitions, kernel, end, by_customer=by_customer)
+    summary, excl = _distributed(
+        ddf,
+        columns,
+        npartitions,
+        kernel,
+        end,
+        by_customer=by_customer,
+        row_order=preserve_row_order,
+    )
     return DistributedSummary(
         summary=summary,
         exclusions=excl,
@@ -617,6 +657,7 @@ def summarize(
     zero_net: ZeroNet = "occasion",
     npartitions: int | None = None,
     validate: bool = True,
+    preserve_row_order: bool = True,
 ) -> Any:
     """Summarise a distributed transaction log into one row per customer.
 
@@ -647,6 +688,13 @@ def summarize(
         With ``False`` and an explicit ``observation_end`` the pass is skipped;
         invalid rows then raise :class:`~custrel.errors.DataValidationError`
         from the first failing partition during the computation.
+    preserve_row_order : bool
+        Restore the log's row order inside each customer partition after the
+        shuffle (a row key travels with the rows; one sort per partition), so
+        that same-day amounts are summed in the same order as in memory and
+        the result is bit-for-bit identical. With ``False`` the sort is
+        skipped; sums of three or more same-day rows of one customer may then
+        differ from the in-memory values in the last bit.
 
     Returns
     -------
@@ -697,6 +745,7 @@ def summarize(
         zero_net=zero_net,
         npartitions=npartitions,
         validate=validate,
+        preserve_row_order=preserve_row_order,
     )
     _warn(rep.exclusions, "summarize_report")
     return rep.summary
@@ -713,6 +762,7 @@ def calibration_holdout_report(
     zero_net: ZeroNet = "occasion",
     npartitions: int | None = None,
     validate: bool = True,
+    preserve_row_order: bool = True,
 ) -> DistributedSummary:
     """Like :func:`calibration_holdout`, but return the result with its exclusions.
 
@@ -757,7 +807,15 @@ def calibration_holdout_report(
     def kernel(tx: pd.DataFrame, meta: pd.DataFrame) -> tuple[pd.DataFrame, _PartExclusions]:
         return _holdout_part(tx, meta, unit, cal, end, zero_net)
 
-    summary, excl = _distributed(ddf, columns, npartitions, kernel, cal, by_customer=by_customer)
+    summary, excl = _distributed(
+        ddf,
+        columns,
+        npartitions,
+        kernel,
+        cal,
+        by_customer=by_customer,
+        row_order=preserve_row_order,
+    )
     return DistributedSummary(
         summary=summary,
         exclusions=excl,
@@ -779,6 +837,7 @@ def calibration_holdout(
     zero_net: ZeroNet = "occasion",
     npartitions: int | None = None,
     validate: bool = True,
+    preserve_row_order: bool = True,
 ) -> Any:
     """Split a distributed log into a calibration summary and holdout outcomes.
 
@@ -804,6 +863,8 @@ def calibration_holdout(
     validate : bool
         Run the validation pass first (see :func:`summarize`); without it the
         check that ``calibration_end`` lies within the data is skipped too.
+    preserve_row_order : bool
+        Sum same-day rows in the log's order, as in memory (see :func:`summarize`).
 
     Returns
     -------
@@ -854,6 +915,7 @@ def calibration_holdout(
         zero_net=zero_net,
         npartitions=npartitions,
         validate=validate,
+        preserve_row_order=preserve_row_order,
     )
     _warn(rep.exclusions, "calibration_holdout_report")
     return rep.summary
