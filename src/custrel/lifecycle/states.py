@@ -106,7 +106,8 @@ class StateRules:
     4. Unusable P(alive): strict mode gives undetermined (``p_alive_missing``
        or ``p_alive_uninformative``), except that single-purchase customers fall
        through to the hiatus rule when ``single_purchase="hiatus"``; ``"auto"``
-       falls through to the hiatus rule (basis ``hiatus_fallback``).
+       falls through to the hiatus rule (basis ``hiatus_fallback``; basis
+       ``hiatus`` when no P(alive) was supplied at all).
     5. Hiatus rule: *lost* if ``days_since_last > threshold``, else *current*,
        with ``threshold = hiatus_days``, or ``ipt_multiple x mean_ipt_days`` for
        repeat buyers when ``ipt_multiple`` is set.
@@ -329,9 +330,8 @@ class StateRules:
                     d.decide(single, "current", basis="hiatus_fallback")
                 d.decide(~have, UNDETERMINED, reason=Reason.P_ALIVE_MISSING)
                 d.decide(have, UNDETERMINED, reason=Reason.P_ALIVE_UNINFORMATIVE)
-            how = "hiatus_fallback"
-        else:
-            how = "hiatus"
+        # without any P(alive) input the hiatus rule is the method, not a fallback
+        how = "hiatus_fallback" if p_arr is not None else "hiatus"
         # 5. hiatus rule
         d.decide(lost_by_hiatus, "lost", basis=how)
         d.decide(purchaser, "current", basis=how)
