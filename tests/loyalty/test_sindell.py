@@ -295,3 +295,18 @@ def test_sindell_drivers_from_transaction_columns():
     }
     assert f.loc["plain", "secondary"] == "convenience"
     assert f["unobserved_drivers"].isna().all()
+
+
+def test_sindell_strict_mode_candidates_and_secondary_of_a_price_customer():
+    ev = pd.DataFrame(
+        {"rp": ["high"], "ra": ["high"], "discount_share": [0.9], "distance_km": [1.0]},
+        index=pd.Index(["a"], name="customer_id"),
+    )
+    plain = SindellRules().classify_evidence(ev).frame
+    assert plain.loc["a", "label"] == "price"
+    assert plain.loc["a", "secondary"] == "convenience"
+    strict = SindellRules(require_driver_data=True).classify_evidence(ev).frame
+    assert strict.loc["a", "label"] == U
+    assert strict.loc["a", "reason"] == "driver_data_missing"
+    assert strict.loc["a", "candidates"] == "price|monopoly|incentive"
+    assert strict.loc["a", "secondary"] == "convenience"  # the price flag is in the candidates

@@ -381,6 +381,8 @@ class SindellRules:
         decide(rl & au, _UND, missing, _CAND["latent|none"])
         assert not todo.any()
 
+        # flags set but not chosen, relative to the rule's label (before the strict mode)
+        secondary = mask_categorical([(flags[d] & (codes != _CODE[d]), d) for d in DRIVERS], n)
         # candidates: a label or a candidate set first, then drivers that could overturn it
         first = np.where(cands >= 0, len(_LABELS) + cands.astype(np.int64), -1)
         parts: list[tuple[BoolArray, str]] = []
@@ -392,7 +394,6 @@ class SindellRules:
             reasons[flip] = reason_code(Reason.DRIVER_DATA_MISSING)
         candidates = mask_text(parts, n, first=first, first_options=(*_LABELS, *_CANDIDATES))
 
-        secondary = mask_categorical([(flags[d] & (codes != _CODE[d]), d) for d in DRIVERS], n)
         unobserved = mask_categorical([(~observed[d], d) for d in DRIVERS], n)
         with np.errstate(invalid="ignore"):
             conflict = survey & (
