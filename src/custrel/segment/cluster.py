@@ -86,6 +86,19 @@ def _check_tol(inst: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise ParameterError(msg)
 
 
+def _level_word(z: float) -> str:
+    """Describe a standardised cluster centre in words (cut points at +-0.5 and +-1.5 sd)."""
+    if z > 1.5:
+        return "very high"
+    if z > 0.5:
+        return "high"
+    if z < -1.5:
+        return "very low"
+    if z < -0.5:
+        return "low"
+    return "average"
+
+
 def _kmeans_pp(x: FloatArray, k: int, rng: np.random.Generator) -> FloatArray:
     """k-means++ seeding (Arthur & Vassilvitskii 2007); a loop over the k centres only."""
     n = x.shape[0]
@@ -344,10 +357,7 @@ class KMeansSegmentation:
         z_centers = centers[order]
         desc = []
         for row in z_centers:  # k clusters x a few features
-            parts = [
-                f"{'high' if c > 0.5 else 'low' if c < -0.5 else 'average'} {f}"
-                for f, c in zip(self.features, row, strict=True)
-            ]
+            parts = [f"{_level_word(c)} {f}" for f, c in zip(self.features, row, strict=True)]
             desc.append(", ".join(parts))
         profile = pd.DataFrame(
             {
