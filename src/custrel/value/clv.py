@@ -302,7 +302,22 @@ def _aligned(values: object, summary: pd.DataFrame, what: str) -> FloatArray:
     return arr
 
 
-Predict: TypeAlias = Callable[[float], FloatArray]
+@attrs.frozen(eq=False)
+class _Evaluator:
+    """Cumulative expected purchases C(t) in a (possibly reduced) linear representation.
+
+    ``predict(t)`` returns an array of length ``size``; ``expand`` maps any linear
+    combination of such arrays back to one value per customer. Discounting is
+    linear in C(t), so it runs on the reduced arrays and is expanded once.
+    """
+
+    predict: Callable[[float], FloatArray]
+    size: int
+    expand: Callable[[FloatArray], FloatArray]
+
+
+def _identity(values: FloatArray) -> FloatArray:
+    return values
 
 
 def _factorised(model: object) -> bool:
@@ -322,7 +337,7 @@ def _factorised(model: object) -> bool:
     return bool(classes) and isinstance(model, classes)
 
 
-def _predictor(model: PurchaseModel, summary: pd.DataFrame) -> Predict:
+def _predictor(model: PurchaseModel, summary: pd.DataFrame) -> _Evaluator:
     name = type(model).__name__
     what = f"{name}.expected_purchases"
     if _factorised(model) and {"frequency", "T"} <= set(summary.columns):
@@ -333,11 +348,13 @@ def _predictor(model: PurchaseModel, summary: pd.DataFrame) -> Predict:
     def predict(t: float) -> FloatArray:
         return _aligned(model.expected_purchases(summary, t=t), summary, what)
 
-    return predict
+    return _Evaluator(predict=predict, size=len(summary), expand=_identity)
 
 
-def _factorised_predictor(model: PurchaseModel, summary: pd.DataFrame, what: str) -> Predict | None:
-    """Evaluate g(x, T, t) once per distinct (x, T) and scale by each customer's P(alive).
+def _factorised_predictor(
+    model: PurchaseModel, summary: pd.DataFrame, what: str
+) -> _Evaluator | None:
+    """Evaluate g(x, T, t) once per distinct (x, T); scale by each customer's P(alive) once.
 
     One P(alive) call over all customers, then the per-horizon calls run on the
     distinct (frequency, T) pairs only, which are few in any real customer base
@@ -368,10 +385,14 @@ def _factorised_predictor(model: PurchaseModel, summary: pd.DataFrame, what: str
 
     def predict(t: float) -> FloatArray:
         e = _aligned(model.expected_purchases(reduced, t=t), reduced, what)
-        out: FloatArray = p_alive * (e / p_red)[inverse]
+        out: FloatArray = e / p_red
         return out
 
-    return predict
+    def expand(values: FloatArray) -> FloatArray:
+        out: FloatArray = p_alive * values[inverse]
+        return out
+
+    return _Evaluator(predict=predict, size=len(reduced), expand=expand)
 
 
 def discounted_purchases(
@@ -410,29 +431,31 @@ def discounted_purchases(
         rate = plan.delta if spec.method == "continuous" else math.expm1(plan.delta)
         out = dert(summary, discount_rate=rate)
         return _aligned(out, summary, f"{name}.discounted_expected_transactions"), None
-    predict = _predictor(model, summary)
+    ev = _predictor(model, summary)
     if spec.method == "discrete":
         factor = math.exp(-plan.delta * plan.step)
-        prev = np.zeros(len(summary))
-        det = np.zeros(len(summary))
+        prev = np.zeros(ev.size)
+        det = np.zeros(ev.size)
         disc = 1.0
         for k in range(1, plan.n_steps + 1):  # a handful of steps; vectorised over customers
-            cum = predict(k * plan.step)
+            cum = ev.predict(k * plan.step)
             disc *= factor
             det += (cum - prev) * disc
             prev = cum
-        return det, prev
-    cum_h = predict(plan.horizon)
+        return ev.expand(det), ev.expand(prev)
+    cum_h = ev.predict(plan.horizon)
     if plan.delta == 0:
-        return cum_h.copy(), cum_h
+        full = ev.expand(cum_h)
+        return full.copy(), full
     # integration by parts: int_0^H e^{-dt} dC(t) = e^{-dH} C(H) + d int_0^H e^{-dt} C(t) dt
     x, w = np.polynomial.legendre.leggauss(spec.quadrature_nodes)
     t_nodes = 0.5 * plan.horizon * (x + 1.0)
     w_nodes = 0.5 * plan.horizon * w * np.exp(-plan.delta * t_nodes)
-    integral = np.zeros(len(summary))
+    integral = np.zeros(ev.size)
     for tn, wn in zip(t_nodes, w_nodes, strict=True):  # quadrature nodes, not customers
-        integral += wn * predict(float(tn))
-    return math.exp(-plan.delta * plan.horizon) * cum_h + plan.delta * integral, cum_h
+        integral += wn * ev.predict(float(tn))
+    det = math.exp(-plan.delta * plan.horizon) * cum_h + plan.delta * integral
+    return ev.expand(det), ev.expand(cum_h)
 
 
 def spend_per_purchase(spend: Spend, summary: pd.DataFrame) -> FloatArray:
