@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from custrel.data._time import Period, TimeUnit
-from custrel.errors import ParameterError
+from custrel.errors import DataValidationError, ParameterError
 from custrel.models._mle import (
     DEFAULT_FIT_CONFIG,
     FitConfig,
@@ -237,18 +237,36 @@ class _BetaGeoMixin:
         p = special.expit(-self._log_odds_dead(x, tx, t_obs))
         return pd.Series(p, index=summary.index, name="p_alive")
 
+    def _eval_points(self) -> list[tuple[float, float]]:
+        """``(a, b)`` points whose average is evaluated near removable singularities.
+
+        ``1/(a - 1)`` is singular at ``a = 1`` and ``2F1(.; c; z)`` at
+        ``c = a + b + m - 1 = 0, -1, ...`` (one-time buyers with ``a + b <= 1``); the
+        expressions have finite limits there, taken as the average at ``±1e-7``
+        (error O(1e-14)).
+        """
+        pts: list[tuple[float, float]] = []
+        for a in _near_one(self.a):
+            c0 = a + self.b + self._m - 1.0
+            if c0 < 0.5 and abs(c0 - round(c0)) < 1e-7:
+                pts.extend([(a, self.b - 1e-7), (a, self.b + 1e-7)])
+            else:
+                pts.append((a, self.b))
+        return pts
+
     def _cond_factor(self, x: FloatArray, t_obs: FloatArray, t: FloatArray) -> FloatArray:
         """``E[X(T, T+t) | alive at T]`` for each row (posterior Gamma x Beta)."""
         m = self._m
-        r, alpha, b = self.r, self.alpha, self.b
+        r, alpha = self.r, self.alpha
         out = np.zeros_like(x)
-        for a in _near_one(self.a):
-            log1mz = -np.log1p(t / (alpha + t_obs))
-            z = -np.expm1(log1mz)
+        pts = self._eval_points()
+        log1mz = -np.log1p(t / (alpha + t_obs))
+        z = -np.expm1(log1mz)
+        for a, b in pts:
             c = a + b + x + m - 1.0
             h = np.exp((a - 1.0) * log1mz) * hyp2f1(a + b + m - 1.0 - r, a - 1.0, c, z)
             out = out + c / (a - 1.0) * (1.0 - h)
-        res: FloatArray = out / len(_near_one(self.a))
+        res: FloatArray = out / len(pts)
         return res
 
     def expected_purchases(self, summary: pd.DataFrame, /, *, t: float | ArrayLike) -> pd.Series:
@@ -291,12 +309,12 @@ class _BetaGeoMixin:
         if not np.all(np.isfinite(tt) & (tt >= 0)):
             msg = f"t must be finite and >= 0; got {t!r}."
             raise ParameterError(msg)
-        m, r, alpha, b = self._m, self.r, self.alpha, self.b
+        m, r, alpha = self._m, self.r, self.alpha
         out = np.zeros_like(tt)
-        pts = _near_one(self.a)
-        for a in pts:
-            log1mz = -np.log1p(tt / alpha)
-            z = -np.expm1(log1mz)
+        pts = self._eval_points()
+        log1mz = -np.log1p(tt / alpha)
+        z = -np.expm1(log1mz)
+        for a, b in pts:
             c = a + b + m - 1.0
             pref = (a + b - 1.0) / (a - 1.0) - m
             h = np.exp((a - 1.0) * log1mz) * hyp2f1(c - r, a - 1.0, c, z)
@@ -544,6 +562,12 @@ def _fit(
     name = cls.__name__
     x, tx, t_obs, w = check_btyd_summary(summary, f"{name}.fit")
     unit = parse_period(period)
+    if not np.any((x > 0) & (w > 0)):
+        msg = (
+            f"{name}.fit: no customer with positive weight has a repeat purchase "
+            "(frequency > 0); the purchase and dropout parameters are not identified."
+        )
+        raise DataValidationError(msg)
     tscale = float(np.max(t_obs)) if t_obs.size else 1.0
     tscale = tscale if tscale > 0 else 1.0
     mean_x = float(np.average(x, weights=w)) if w.sum() > 0 else 0.0
