@@ -31,6 +31,7 @@ from custrel.data import CustomerBase, build_customer_base
 from custrel.datasets import simulate_transactions
 from custrel.labels import Labels
 from custrel.lifecycle import LifecycleRules, StateRules
+from custrel.loyalty import DickBasu, SindellRules
 from custrel.models import BetaGeo
 
 # BG/NBD parameters (per day) used to score P(alive) for the "auto" state rules.
@@ -45,6 +46,10 @@ def classifiers(p_alive: pd.Series) -> list[tuple[str, Callable[[CustomerBase], 
         ("states (hiatus, 3 x IPT)", StateRules(method="hiatus", ipt_multiple=3.0).classify),
         ("stages", LifecycleRules().classify),
         ("stages (auto, BG/NBD P(alive))", partial(LifecycleRules().classify, p_alive=p_alive)),
+        ("Dick & Basu", DickBasu().classify),
+        ("Dick & Basu (BG/NBD P(alive))", partial(DickBasu().classify, p_alive=p_alive)),
+        ("Sindell", SindellRules().classify),
+        ("Sindell (strict driver data)", SindellRules(require_driver_data=True).classify),
     ]
 
 
