@@ -157,7 +157,7 @@ def test_infinite_horizon_frame_has_no_undiscounted_purchases_column() -> None:
 # ------------------------------------------------------------------ units
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     model_unit=st.sampled_from(["D", "W", "M", "Y"]),
     horizon_unit=st.sampled_from(["D", "W", "M", "Q", "Y"]),

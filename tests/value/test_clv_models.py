@@ -162,7 +162,7 @@ def test_discount_zero_is_expected_spend_times_bgnbd_expected_purchases(
     assert v.iloc[0] == pytest.approx(1.226, abs=1e-3)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     unit=st.sampled_from(["D", "W", "M", "Y"]),
     method=st.sampled_from(["discrete", "continuous"]),

@@ -228,13 +228,13 @@ def test_bootstrap_is_seeded_and_agrees_with_delta_for_small_uncertainty() -> No
     fit = Fit(m, ("rate", "death"), _cov(("rate", "death"), [0.0016, 0.000016]))
     kw = {"horizon": 12, "horizon_period": "M", "discount_rate": 0.1, "discount_period": "Y"}
     d = clv_uncertainty(fit, 30.0, S, **kw)  # type: ignore[arg-type]
-    b1 = clv_uncertainty(fit, 30.0, S, uncertainty="bootstrap", n_draws=200, seed=7, **kw)  # type: ignore[arg-type]
-    b2 = clv_uncertainty(fit, 30.0, S, uncertainty="bootstrap", n_draws=200, seed=7, **kw)  # type: ignore[arg-type]
+    b1 = clv_uncertainty(fit, 30.0, S, uncertainty="bootstrap", n_draws=100, seed=7, **kw)  # type: ignore[arg-type]
+    b2 = clv_uncertainty(fit, 30.0, S, uncertainty="bootstrap", n_draws=100, seed=7, **kw)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(b1.frame, b2.frame)
     assert b1.method == "bootstrap"
-    assert b1.n_draws == 200
-    np.testing.assert_allclose(b1.frame["std_err"], d.frame["std_err"], rtol=0.15)
-    assert b1.total_std_err == pytest.approx(d.total_std_err, rel=0.15)
+    assert b1.n_draws == 100
+    np.testing.assert_allclose(b1.frame["std_err"], d.frame["std_err"], rtol=0.25)
+    assert b1.total_std_err == pytest.approx(d.total_std_err, rel=0.25)
     assert (b1.frame["lower"] < b1.frame["clv"]).all()
     assert (b1.frame["clv"] < b1.frame["upper"]).all()
     assert b1.total_lower < b1.total < b1.total_upper
@@ -256,12 +256,12 @@ def test_bgnbd_fit_on_cdnow_gives_clv_plus_minus_standard_error() -> None:
         "discount_period": "Y",
     }
     d = clv_uncertainty(fit, 35.0, s, **kw)  # type: ignore[arg-type]
-    b = clv_uncertainty(fit, 35.0, s, uncertainty="bootstrap", n_draws=100, seed=1, **kw)  # type: ignore[arg-type]
+    b = clv_uncertainty(fit, 35.0, s, uncertainty="bootstrap", n_draws=60, seed=1, **kw)  # type: ignore[arg-type]
     assert np.isfinite(d.frame.to_numpy()).all()
     assert (d.frame["std_err"] > 0).all()
     rel = d.total_std_err / d.total
     assert 0.005 < rel < 0.2
-    assert b.total_std_err == pytest.approx(d.total_std_err, rel=0.25)
+    assert b.total_std_err == pytest.approx(d.total_std_err, rel=0.3)
     # errors of individual customers are correlated: the total's error exceeds root-sum-square
     assert d.total_std_err > math.sqrt((d.frame["std_err"] ** 2).sum())
 
