@@ -384,3 +384,18 @@ def test_spend_series_with_duplicate_ids_is_a_schema_error() -> None:
     spend = pd.Series(1.0, index=["c0", "c0", "c1", "c2", "c3", "c4"])
     with pytest.raises(SchemaError, match="duplicates"):
         clv(m, spend, s, horizon=1, horizon_period="M", discount_rate=0.0)
+
+
+def test_fit_results_instead_of_models_get_a_hint() -> None:
+    @attrs.frozen
+    class FakeFit:
+        model: object
+
+    m = ExponentialPoisson(rate=0.8, death=0.03, period="W")
+    kw = {"horizon": 1, "horizon_period": "M", "discount_rate": 0.0}
+    with pytest.raises(ParameterError, match=r"a fit result: pass its \.model"):
+        clv(FakeFit(m), 1.0, _summary(), **kw)  # type: ignore[arg-type]
+    with pytest.raises(
+        ParameterError, match=r"spend is a fit result \(FakeFit\); pass its \.model"
+    ):
+        clv(m, FakeFit(m), _summary(), **kw)  # type: ignore[arg-type]

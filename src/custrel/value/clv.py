@@ -400,7 +400,11 @@ def discounted_purchases(
 ) -> tuple[FloatArray, FloatArray | None]:
     """Discounted expected transactions per customer, and E[X(H)] (``None`` if H is infinite)."""
     if not hasattr(model, "expected_purchases"):
-        msg = f"the purchase model must have expected_purchases(summary, /, *, t); got {type(model).__name__}."
+        hint = " (a fit result: pass its .model)" if hasattr(model, "model") else ""
+        msg = (
+            f"the purchase model must have expected_purchases(summary, /, *, t); "
+            f"got {type(model).__name__}{hint}."
+        )
         raise ParameterError(msg)
     plan = spec.plan(getattr(model, "period", None))
     # discrete-time models (BG/BB) count opportunities: ``n_periods`` instead of ``T``
@@ -466,6 +470,9 @@ def spend_per_purchase(spend: Spend, summary: pd.DataFrame) -> FloatArray:
             raise ParameterError(msg)
         return _aligned(spend, summary, "spend")
     fn = getattr(spend, "expected_spend", None)
+    if fn is None and hasattr(spend, "model"):
+        msg = f"spend is a fit result ({type(spend).__name__}); pass its .model."
+        raise ParameterError(msg)
     if fn is None:
         msg = (
             f"spend must be a spend model with expected_spend(summary), a Series of spend per "
