@@ -522,16 +522,23 @@ class SindellRules:
         if "stated_reason" not in ev.columns:
             return np.full(len(index), -1, dtype=np.int8)
         raw = ev["stated_reason"]
-        txt = raw.astype("string").str.strip().str.lower()
-        txt = txt.replace(dict(STATED_REASON_ALIASES))
-        txt = txt.mask(txt == "", pd.NA)
-        codes = category_codes(txt.astype(object), SINDELL_TYPES)
+        # normalise the distinct answers only (a survey has a handful), then map back by code
+        keys, uniques = pd.factorize(raw, use_na_sentinel=True)
+        norm = [str(u).strip().lower() for u in uniques]  # loops over distinct answers
+        norm = [STATED_REASON_ALIASES.get(u, u) for u in norm]
+        lookup = np.array(
+            [SINDELL_TYPES.index(u) if u in SINDELL_TYPES else -2 if u else -1 for u in norm]
+            + [-1],
+            dtype=np.int64,
+        )
+        codes = lookup[keys]  # key -1 (missing) picks the trailing -1
         problems.check_rows(
-            (codes < 0) & txt.notna().to_numpy(dtype=bool),
+            codes == -2,
             column=self.stated_reason_column,
             rule="stated reasons must be one of " + ", ".join(SINDELL_TYPES),
             index=index,
             values=raw,
             label="customer",
         )
+        codes[codes == -2] = -1
         return codes.astype(np.int8)
