@@ -154,7 +154,9 @@ def test_demo_report_is_self_contained_with_every_section(demo_dir):
 def test_demo_segments_cover_every_customer_per_scheme(demo_dir):
     out, _ = demo_dir
     seg = pd.read_csv(out / "segments.csv")
-    assert {"scheme", "segment", "customers", "revenue_share", "customer_equity"} <= set(seg.columns)
+    assert {"scheme", "segment", "customers", "revenue_share", "customer_equity"} <= set(
+        seg.columns
+    )
     per_scheme = seg.groupby("scheme")["customers"].sum()
     assert (per_scheme == 2357).all()
     assert {"state", "stage", "tier", "rfm_segment"} <= set(per_scheme.index)
@@ -248,32 +250,49 @@ def test_key_file_inside_the_output_directory_is_refused(own_csv, tmp_path, caps
     assert "must not be inside the output directory" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("content", "extra", "needle"),
-    [
-        ("cust,day,value\nA,2024-01-01,3\n", ["--date-col", "date"], "missing column(s) 'date'"),
-        ("cust,day,value\nA,2024-01-01,3\nB,2024-13-45,4\n", [], "dates must be parseable"),
-        ("cust,day,value\nA,2024-01-01,3\nB,2024-01-02,abc\n", [], "amounts must be numeric"),
-    ],
-    ids=["missing-column", "bad-date", "non-numeric-amount"],
-)
-def test_bad_input_exits_2_with_one_line_naming_the_problem(tmp_path, content, extra, needle):
+BAD_INPUTS = [
+    ("cust,day,value\nA,2024-01-01,3\n", ["--date-col", "date"], "missing column(s) 'date'"),
+    ("cust,day,value\nA,2024-01-01,3\nB,2024-13-45,4\n", [], "dates must be parseable"),
+    ("cust,day,value\nA,2024-01-01,3\nB,2024-01-02,abc\n", [], "amounts must be numeric"),
+]
+BAD_IDS = ["missing-column", "bad-date", "non-numeric-amount"]
+COLS = ["--customer-col", "cust", "--date-col", "day", "--amount-col", "value"]
+
+
+def test_bad_input_in_a_subprocess_exits_2_with_one_line_and_no_traceback(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(content)
-    cols = ["--customer-col", "cust", "--date-col", "day", "--amount-col", "value"]
-    res = _run("report", str(path), *cols, *extra, "--out", str(tmp_path / "o"), "--quiet")
+    path.write_text(BAD_INPUTS[1][0])
+    res = _run("report", str(path), *COLS, "--out", str(tmp_path / "o"), "--quiet")
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     err = res.stderr.strip().splitlines()
     assert len(err) == 1
-    assert err[0].startswith("custrel: error: ")
-    assert needle in err[0]
+    assert err[0].startswith("custrel: error: invalid transaction log: column 'day'")
     assert not (tmp_path / "o").exists()
 
 
-def test_help_documents_every_option():
-    res = _run("report", "--help")
-    assert res.returncode == 0
+@pytest.mark.parametrize(("content", "extra", "needle"), BAD_INPUTS, ids=BAD_IDS)
+def test_bad_input_exits_2_with_one_line_naming_the_problem(
+    tmp_path, capsys, content, extra, needle
+):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    code = main(["report", str(path), *COLS, *extra, "--out", str(tmp_path / "o"), "--quiet"])
+    assert code == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("custrel: error: ")
+    assert needle in err[0]
+    assert captured.out == ""
+    assert not (tmp_path / "o").exists()
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
     for opt in (
         "--customer-col",
         "--date-col",
@@ -292,10 +311,12 @@ def test_help_documents_every_option():
         "--top",
         "--quiet",
     ):
-        assert opt in res.stdout
-    demo = _run("demo", "--help")
-    assert "--out" in demo.stdout
-    assert "CDNOW" in demo.stdout
+        assert opt in out
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    demo = capsys.readouterr().out
+    assert "--out" in demo
+    assert "CDNOW" in demo
 
 
 def test_missing_file_and_bad_options_are_one_line_errors(tmp_path, capsys):

@@ -56,7 +56,11 @@ Progress = Callable[[str], None]
 
 
 class _Notes:
-    """Collect custrel warnings raised inside a block as report notes; re-issue the others."""
+    """Collect custrel and numerical warnings of a block as report notes; re-issue the others.
+
+    The report lists them in its data notes and in ``models.json``, so a
+    numerical problem of one candidate model is visible without stopping the run.
+    """
 
     def __init__(self, notes: list[str], prefix: str = "") -> None:
         self.notes = notes
@@ -67,6 +71,7 @@ class _Notes:
     def __enter__(self) -> _Notes:
         self._caught = self._ctx.__enter__()
         warnings.simplefilter("always", CustrelWarning)
+        warnings.simplefilter("always", RuntimeWarning)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -74,7 +79,7 @@ class _Notes:
         seen = set()
         for w in self._caught:  # a handful of warnings, not customers
             text = f"{self.prefix}{w.message}"
-            if issubclass(w.category, CustrelWarning):
+            if issubclass(w.category, CustrelWarning | RuntimeWarning):
                 if text not in seen:
                     self.notes.append(text)
                     seen.add(text)
