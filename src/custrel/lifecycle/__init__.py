@@ -8,9 +8,13 @@
   stability / decline / terminated (Chen Mingliang's stages with Dwyer,
   Schurr & Oh's phases), with stage strategies as data (:data:`STAGE_STRATEGIES`);
   :func:`lifecycle_pattern` reads Chen's four lifecycle patterns from a stage history.
+- :class:`RelationshipHMM` (advanced) fits a homogeneous hidden Markov model of
+  relationship states to purchase counts per period (after Netzer, Lattin &
+  Srinivasan 2008) and labels each customer by the filtered posterior at ``as_of``.
 """
 
 from custrel.lifecycle._common import AliveModel, PAlive
+from custrel.lifecycle.hmm import HMMParameters, HMMResult, RelationshipHMM
 from custrel.lifecycle.patterns import PATTERNS, lifecycle_pattern
 from custrel.lifecycle.stages import (
     CHEN_STAGE,
@@ -42,8 +46,11 @@ __all__ = [
     "STAGE_STRATEGIES",
     "STATES",
     "AliveModel",
+    "HMMParameters",
+    "HMMResult",
     "LifecycleRules",
     "PAlive",
+    "RelationshipHMM",
     "StateRules",
     "lifecycle_pattern",
     "prioritise_actions",
