@@ -117,9 +117,14 @@ def _kmeans_pp(x: FloatArray, k: int, rng: np.random.Generator) -> FloatArray:
 
 
 def _lloyd(
-    x: FloatArray, k: int, rng: np.random.Generator, max_iter: int, tol: float
+    x: FloatArray,
+    k: int,
+    rng: np.random.Generator,
+    max_iter: int,
+    tol: float,
+    init: FloatArray | None = None,
 ) -> tuple[FloatArray, IntArray, float]:
-    centers = _kmeans_pp(x, k, rng)
+    centers = _kmeans_pp(x, k, rng) if init is None else init.copy()
     d = x.shape[1]
     for _ in range(max_iter):  # iterations, vectorised over customers
         lab, dist = vq(x, centers, check_finite=False)
@@ -197,7 +202,9 @@ class KMeansSegmentation:
     seed : int
         Seed of :func:`numpy.random.default_rng`; results are reproducible.
     n_init : int
-        Seeded k-means++ restarts; the lowest inertia wins.
+        Seeded k-means++ restarts; the lowest inertia wins. With more than
+        ``selection_sample`` customers the restarts run on a seeded subsample
+        and the best one is refined by Lloyd iterations on every customer.
     max_iter : int
         Maximum Lloyd iterations per run.
     tol : float
@@ -205,7 +212,8 @@ class KMeansSegmentation:
     transform : {"signed_log", "none"}
         ``sign(x) * log1p(|x|)`` before standardising, or nothing.
     selection_sample : int
-        At most this many customers (a seeded sample) are used to choose ``k``.
+        At most this many customers (a seeded sample) are used to choose ``k``
+        and for the restarts.
     order_by : str, optional
         Clusters are numbered by decreasing mean of this feature (default the last feature).
 
@@ -233,7 +241,7 @@ class KMeansSegmentation:
     seed: int = attrs.field(default=0, validator=int_at_least(0))
     n_init: int = attrs.field(default=4, validator=int_at_least(1))
     max_iter: int = attrs.field(default=100, validator=int_at_least(1))
-    tol: float = attrs.field(default=1e-6, validator=_check_tol)
+    tol: float = attrs.field(default=1e-4, validator=_check_tol)
     transform: Literal["signed_log", "none"] = attrs.field(
         default="signed_log", validator=_check_transform
     )
@@ -317,12 +325,19 @@ class KMeansSegmentation:
         if n_ok < k:
             msg = f"k-means with k={k} needs at least {k} customers with every feature; got {n_ok}."
             raise DataValidationError(msg)
+        # restarts on a seeded subsample when the base is large; the best start is
+        # then refined on every customer (far fewer full passes)
+        sample = z
+        if n_ok > self.selection_sample:
+            sample = z[rng.choice(n_ok, self.selection_sample, replace=False)]
         best: tuple[FloatArray, IntArray, float] | None = None
         for _ in range(self.n_init):  # seeded restarts
-            run = _lloyd(z, k, rng, self.max_iter, self.tol)
+            run = _lloyd(sample, k, rng, self.max_iter, self.tol)
             if best is None or run[2] < best[2]:
                 best = run
         assert best is not None
+        if sample is not z:
+            best = _lloyd(z, k, rng, self.max_iter, self.tol, init=best[0])
         centers, lab, inertia = best
         # number clusters by decreasing mean of order_by (in original units)
         key = self.features.index(self.order_by or self.features[-1])
