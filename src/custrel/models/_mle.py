@@ -342,18 +342,24 @@ def _posint(instance: object, attribute: attrs.Attribute[int], value: int) -> No
 
 
 def _check_initial(
-    instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, float] | None
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[tuple[str, float], ...] | None
 ) -> None:
     if value is None:
         return
-    for k, v in value.items():
-        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+    for k, v in value:
+        if not (math.isfinite(v) and v > 0):
             msg = f"FitConfig.initial[{k!r}] must be a finite float > 0; got {v!r}."
             raise ParameterError(msg)
 
 
 def _freeze_initial(value: Mapping[str, float] | None) -> tuple[tuple[str, float], ...] | None:
-    return None if value is None else tuple((str(k), float(v)) for k, v in dict(value).items())
+    if value is None:
+        return None
+    try:
+        return tuple((str(k), float(v)) for k, v in dict(value).items())
+    except (TypeError, ValueError) as exc:
+        msg = f"FitConfig.initial must map parameter names to floats; got {value!r}."
+        raise ParameterError(msg) from exc
 
 
 @attrs.frozen(kw_only=True)
