@@ -102,7 +102,13 @@ class CustomerBase:
     ``discount_share``, ``incentive_share``, ``promo_share``, ``top_channel``,
     ``top_channel_share``, ``top_category``, ``top_category_share``, ``n_categories``.
     Customers with rows but no purchase occasion (returns only) have
-    ``n_occasions = 0`` and NaN/NaT occasion features.
+    ``n_occasions = 0``, ``frequency = 0`` and NaN/NaT occasion features.
+
+    A purchase occasion is a customer-day whose net amount is >= 0 by default
+    (``zero_net="occasion"``): the published CDNOW data contains $0 purchases
+    that the BTYD literature counts. ``zero_net="not_occasion"`` gives the
+    stricter net > 0 rule of the domain specification. Returns-only days are
+    never occasions but still count in ``net_amount`` and the window sums.
     """
 
     transactions: pd.DataFrame = attrs.field(eq=False, repr=False)
@@ -131,7 +137,33 @@ class CustomerBase:
         """Recut the same full history at another as-of date.
 
         Equivalent to calling :func:`build_customer_base` afresh at ``as_of``
-        with the same inputs and settings.
+        with the same inputs and settings (a property the test suite checks
+        with Hypothesis); use it for periodic re-evaluation.
+
+        Parameters
+        ----------
+        as_of : date-like
+            The new inclusive evaluation date (earlier or later).
+
+        Returns
+        -------
+        CustomerBase
+
+        Raises
+        ------
+        DataValidationError
+            ``as_of`` before the first transaction and no prospects or contracts.
+
+        Examples
+        --------
+        >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+        ...                    "date": ["2024-01-01", "2024-06-01", "2024-09-01"],
+        ...                    "amount": 10.0})
+        >>> base = build_customer_base(tx, as_of="2024-12-31")
+        >>> base.at("2024-06-30").features[["n_occasions", "days_since_last"]]
+                     n_occasions  days_since_last
+        customer_id
+        a                      2             29.0
         """
         return _build(
             self.transactions,
@@ -147,7 +179,31 @@ class CustomerBase:
     def btyd_summary(self, *, period: Period = "W") -> pd.DataFrame:
         """The BTYD summary (``frequency, recency, T, monetary_value``, ...) at ``as_of``.
 
-        Same occasions as the features; customers without a purchase occasion are absent.
+        Same occasions as the features (``frequency = n_occasions - 1``,
+        ``recency = recency_days``, ``T = T_days``, converted to ``period``), so
+        a P(alive) computed from it and the rule features describe the same
+        customers. Customers without a purchase occasion are absent.
+
+        Parameters
+        ----------
+        period : str, float or TimeUnit
+            Time unit of ``recency`` and ``T`` (default weeks).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``customer_id``, as :func:`custrel.summarize`.
+
+        Examples
+        --------
+        >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+        ...                    "date": ["2024-01-01", "2024-01-15", "2024-01-08"],
+        ...                    "amount": [10.0, 20.0, -5.0]})
+        >>> build_customer_base(tx, as_of="2024-01-29").btyd_summary(period="W")[
+        ...     ["frequency", "recency", "T"]]
+                     frequency  recency    T
+        customer_id
+        a                    1      2.0  4.0
         """
         unit = TimeUnit.parse(period)
         tx = self.transactions
@@ -170,6 +226,29 @@ class CustomerBase:
         included), ``"occasions"`` counts purchase occasions, ``"margin"`` sums
         amount minus cost (or amount x ``margin_rate``; NaN when neither exists).
         Use ``lower = np.inf`` for "since the first purchase".
+
+        Parameters
+        ----------
+        lower_days_before, upper_days_before : float, Series or ndarray
+            Window bounds in days before ``as_of`` (per customer or scalar).
+        what : {"amount", "occasions", "margin"}
+            What to sum.
+
+        Returns
+        -------
+        Series
+            Indexed like :attr:`customers`, named after ``what``.
+
+        Examples
+        --------
+        >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"],
+        ...                    "date": ["2024-10-01", "2024-12-01", "2024-12-02"],
+        ...                    "amount": [30.0, 20.0, -5.0]})
+        >>> base = build_customer_base(tx, as_of="2024-12-31")
+        >>> base.window_sum(30.0).tolist(), base.window_sum(np.inf, 30.0).tolist()
+        ([-5.0], [50.0])
+        >>> base.window_sum(92.0, what="occasions").tolist()  # 2024-12-02 nets < 0: no occasion
+        [2.0]
         """
         n = len(self.features)
         lo = self._per_customer(lower_days_before, n)
