@@ -39,6 +39,7 @@ __all__ = [
     "ABSENT",
     "STATE_TRANSITIONS",
     "evaluate_over_time",
+    "history_frame",
     "migration_matrix",
     "stabilize",
     "transitions",
@@ -132,6 +133,45 @@ def evaluate_over_time(
             raise DataValidationError(msg)
         out.append(lab)
     return LabelHistory.from_labels(out)
+
+
+def history_frame(history: LabelHistory, /) -> pd.DataFrame:
+    """A :class:`~custrel.labels.LabelHistory` as one long frame.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``as_of``, ``customer_id``, ``label``, ``reason`` (one row per
+        customer and evaluation, in date order), labels and reasons as strings.
+
+    Examples
+    --------
+    >>> idx = pd.Index(["a", "b"], name="customer_id")
+    >>> hist = LabelHistory.from_labels([
+    ...     Labels.build(scheme="tier", as_of=pd.Timestamp(d), config=None, index=idx,
+    ...                  labels=labs, categories=("gold", "silver"))
+    ...     for d, labs in [("2024-01-01", ["gold", "silver"]), ("2024-07-01", ["silver", "silver"])]])
+    >>> history_frame(hist)
+           as_of customer_id   label reason
+    0 2024-01-01           a    gold   <NA>
+    1 2024-01-01           b  silver   <NA>
+    2 2024-07-01           a  silver   <NA>
+    3 2024-07-01           b  silver   <NA>
+    """
+    parts = []
+    for e in history.evaluations:  # a handful of dates
+        fr = e.frame
+        parts.append(
+            pd.DataFrame(
+                {
+                    "as_of": pd.Timestamp(e.as_of) if e.as_of is not None else pd.NaT,
+                    "customer_id": fr.index.to_numpy(),
+                    "label": fr["label"].astype("string").to_numpy(),
+                    "reason": fr["reason"].astype("string").to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _as_label_series(labels: Labels | pd.Series, what: str) -> pd.Series:

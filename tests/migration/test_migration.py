@@ -15,6 +15,7 @@ from custrel.lifecycle import StateRules
 from custrel.migration import (
     ABSENT,
     evaluate_over_time,
+    history_frame,
     migration_matrix,
     stabilize,
     transitions,
@@ -71,6 +72,13 @@ def test_t9_2_state_transitions_f1_domain_spec(f1_base) -> None:
     assert m.loc[UNDETERMINED, UNDETERMINED] == 1
     assert m.drop(index=ABSENT).to_numpy().sum() == len(t0)
     assert m.drop(columns=ABSENT).to_numpy().sum() == len(t1)
+    long = history_frame(hist)
+    assert list(long.columns) == ["as_of", "customer_id", "label", "reason"]
+    assert len(long) == len(t0) + len(t1)
+    c08 = long[long["customer_id"] == "C08"]
+    assert c08["label"].tolist() == [UNDETERMINED, UNDETERMINED]
+    assert c08["reason"].tolist() == ["no_valid_purchase"] * 2
+    assert long[long["customer_id"] == "C11"]["label"].tolist() == ["lost", "current"]
 
 
 def test_t9_3_stabilize_hysteresis_domain_spec() -> None:
