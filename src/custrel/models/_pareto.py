@@ -38,9 +38,11 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import special
 
 from custrel.models._special import FloatArray
@@ -122,10 +124,9 @@ def _log_j_grad(
 def pair_index(x: FloatArray, t_x: FloatArray, t_obs: FloatArray) -> dict[str, FloatArray]:
     """Distinct ``(x, y)`` pairs over ``y in (t_x, T)`` and each row's codes.
 
-    Returns float arrays (the engine's data dict holds floats): ``px``, ``py``
-    (the distinct pairs), ``i1`` (code of ``(x, t_x)``), ``i2`` (code of
-    ``(x, T)``), and the distinct frequencies ``xu`` / ages ``tu`` with the
-    row codes ``xc`` / ``tc``.
+    Returns ``px``, ``py`` (the distinct pairs), ``i1`` (code of ``(x, t_x)``),
+    ``i2`` (code of ``(x, T)``), and the distinct frequencies ``xu`` / ages ``tu``
+    with the row codes ``xc`` / ``tc`` (integer arrays).
     """
     n = x.size
     keys = np.concatenate([x + 1j * (t_x + 0.0), x + 1j * (t_obs + 0.0)])
@@ -133,15 +134,17 @@ def pair_index(x: FloatArray, t_x: FloatArray, t_obs: FloatArray) -> dict[str, F
     uniq = np.asarray(uniq, dtype=np.complex128)
     xc, xu = pd.factorize(x, sort=False)
     tc, tu = pd.factorize(t_obs + 0.0, sort=False)
+    # the integer codes travel in the engine's float-typed data dict unconverted
+    # (they are only ever used as indices), which saves a conversion per evaluation
     return {
         "px": uniq.real.copy(),
         "py": uniq.imag.copy(),
-        "i1": codes[:n].astype(np.float64),
-        "i2": codes[n:].astype(np.float64),
+        "i1": cast("FloatArray", codes[:n].astype(np.intp)),
+        "i2": cast("FloatArray", codes[n:].astype(np.intp)),
         "xu": np.asarray(xu, dtype=np.float64),
-        "xc": xc.astype(np.float64),
+        "xc": cast("FloatArray", xc.astype(np.intp)),
         "tu": np.asarray(tu, dtype=np.float64),
-        "tc": tc.astype(np.float64),
+        "tc": cast("FloatArray", tc.astype(np.intp)),
     }
 
 
@@ -151,6 +154,11 @@ def _pairs(data: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
     out = dict(data)
     out.update(pair_index(data["frequency"], data["recency"], data["T"]))
     return out
+
+
+def _codes(arr: FloatArray) -> NDArray[np.intp]:
+    """Integer view of a code array stored in the data dict (no copy when already ints)."""
+    return np.asarray(arr).astype(np.intp, copy=False)
 
 
 def _log1mexp(d: FloatArray) -> FloatArray:
@@ -180,10 +188,10 @@ def _assemble(
     r: float, alpha: float, s: float, beta: float, d: Mapping[str, FloatArray]
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     lj = log_j(r, alpha, s, beta, d["px"], d["py"])
-    g1 = lj[d["i1"].astype(np.intp)]
-    g2 = lj[d["i2"].astype(np.intp)]
+    g1 = lj[_codes(d["i1"])]
+    g2 = lj[_codes(d["i2"])]
     xu, tu = d["xu"], d["tu"]
-    xc, tc = d["xc"].astype(np.intp), d["tc"].astype(np.intp)
+    xc, tc = _codes(d["xc"]), _codes(d["tc"])
     a1u = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     x = d["frequency"]
     b = -(r + x) * np.log(alpha + tu)[tc] - (s * np.log(beta + tu))[tc]
@@ -213,32 +221,42 @@ def loglik_grad(
     r, alpha, s, beta = (float(v) for v in params)
     x = d["frequency"]
     xu, tu = d["xu"], d["tu"]
-    xc, tc = d["xc"].astype(np.intp), d["tc"].astype(np.intp)
-    i1 = d["i1"].astype(np.intp)
-    i2 = d["i2"].astype(np.intp)
+    xc, tc = _codes(d["xc"]), _codes(d["tc"])
+    i1, i2 = _codes(d["i1"]), _codes(d["i2"])
     npair = d["px"].size
     lj, dlj = _log_j_grad(r, alpha, s, beta, d["px"], d["py"])
     g1 = lj[i1]
-    diff = np.minimum(lj[i2] - g1, 0.0)
+    diff = lj[i2]
+    diff -= g1
+    np.minimum(diff, 0.0, out=diff)
     la_u = np.log(alpha + tu)
     lb_u = np.log(beta + tu)
     rx = r + x
-    b = -rx * la_u[tc] - (s * lb_u)[tc]
+    b = rx * la_u[tc]
+    b += (s * lb_u)[tc]
+    np.negative(b, out=b)
     one_m_q = -np.expm1(diff)
     with np.errstate(divide="ignore"):
-        c = np.log(s) + g1 + np.log(one_m_q)
-    ll = np.logaddexp(b, c)
+        c = np.log(one_m_q)
+    c += g1
+    c += np.log(s)
+    # logaddexp(b, c) and the weight of c, sharing one exponential
+    dd = c - b
+    e = np.exp(-np.abs(dd))
+    inv = 1.0 / (1.0 + e)
+    ll = np.maximum(b, c)
+    ll += np.log1p(e)
+    w_c = np.where(dd >= 0, inv, e * inv)
     wx = np.bincount(xc, weights=weights, minlength=xu.size)
     a1u = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     total = float(np.dot(weights, ll) + np.dot(wx, a1u))
-    # weights of the "dead" term, and of the log J derivatives at (x, t_x) and (x, T)
-    ww_c = weights * special.expit(c - b)
-    live = one_m_q > 0
-    coef1 = np.where(live, ww_c / np.where(live, one_m_q, 1.0), 0.0)
-    coef2 = coef1 * np.exp(diff)
-    pair_w = np.bincount(i1, weights=coef1, minlength=npair) - np.bincount(
-        i2, weights=coef2, minlength=npair
-    )
+    # weights of the log J derivatives at (x, t_x) and (x, T); where t_x == T the
+    # "dead" term is exactly 0 (w_c == 0), so the guard on 1 - q changes nothing
+    ww_c = weights * w_c
+    coef1 = ww_c / np.maximum(one_m_q, 1e-300)
+    coef2 = coef1 * (1.0 - one_m_q)
+    pair_w = np.bincount(i1, weights=coef1, minlength=npair)
+    pair_w -= np.bincount(i2, weights=coef2, minlength=npair)
     grad = dlj @ pair_w
     # A1 (per distinct x) and B (per distinct T) terms
     wsum = float(weights.sum())

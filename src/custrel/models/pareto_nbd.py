@@ -24,6 +24,7 @@ References
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Self
 
 import attrs
@@ -32,7 +33,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from custrel.data._time import Period, TimeUnit
-from custrel.errors import ParameterError
+from custrel.errors import ConvergenceError, ConvergenceWarning, ParameterError
 from custrel.models import _pareto
 from custrel.models._mle import (
     FitConfig,
@@ -223,17 +224,25 @@ class ParetoNBD:
         if x.size > _WARM_ROWS and config.initial is None:
             # warm start: a fit on a fixed pseudo-random subsample lands next to the
             # optimum, so the full-data optimisation needs only a few iterations
+            # (only a start point: its own convergence problems are irrelevant)
             pick = np.random.default_rng(0).choice(x.size, _WARM_SAMPLE, replace=False)
-            warm = fit_mle(
-                _SPEC,
-                {"frequency": x[pick], "recency": tx[pick], "T": t_obs[pick]},
-                w[pick],
-                config=attrs.evolve(config, covariance=False),
-                starts=starts,
-                build=build,
-                period=unit,
-            )
-            starts = [dict(zip(_SPEC.param_names, warm.params.tolist(), strict=True)), *starts]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    warm = fit_mle(
+                        _SPEC,
+                        {"frequency": x[pick], "recency": tx[pick], "T": t_obs[pick]},
+                        w[pick],
+                        config=attrs.evolve(config, covariance=False),
+                        starts=starts,
+                        build=build,
+                        period=unit,
+                    )
+            except (ConvergenceError, ParameterError):
+                pass
+            else:
+                start = dict(zip(_SPEC.param_names, warm.params.tolist(), strict=True))
+                starts = [start, *starts]
 
         return fit_mle(
             _SPEC,
