@@ -448,3 +448,18 @@ def test_json_round_trip_of_model_and_fit_result(cdnow: pd.DataFrame) -> None:
     pd.testing.assert_series_equal(
         back.model.probability_alive(cdnow), res.model.probability_alive(cdnow)
     )
+
+
+# --------------------------------------------------------------------------- evaluation helpers
+def test_works_with_the_holdout_evaluation_helpers(cdnow: pd.DataFrame) -> None:
+    """custrel.models.evaluate accepts ParetoNBD; the totals equal the model's own sums."""
+    from custrel.models import evaluate
+
+    err = evaluate.holdout_errors(CDNOW_MODEL, cdnow)
+    expected_total = float(CDNOW_MODEL.expected_purchases(cdnow, t=39.0).sum())
+    assert err.expected_total == pytest.approx(expected_total, rel=1e-12)
+    assert err.actual_total == 1882.0
+    assert expected_total == pytest.approx(1665.69, abs=0.01)
+    hist = evaluate.frequency_histogram_fit(CDNOW_MODEL, cdnow)
+    assert float(hist.table["expected"].sum()) == pytest.approx(2357.0, rel=1e-9)
+    assert float(hist.table["observed"].sum()) == 2357.0
