@@ -449,3 +449,16 @@ def test_bgnbd_model_p_alive_uses_model_period_fader_hardie_lee_2005() -> None:
     assert lab.frame.loc[1, "label"] == "lost"
     trusted = StateRules(trust_p_alive_for_single_purchase=True).classify(base, p_alive=bg)
     assert trusted.frame.loc[1, "label"] == "current"
+
+
+def test_t9_2_state_migration_expectations_domain_f1(f1_base) -> None:
+    before = _by(StateRules().classify(f1_base.at("2024-06-30")))
+    after = _by(StateRules().classify(f1_base))
+    moves = {c: (before.get(c, "(absent)"), after[c]) for c in after}
+    assert moves["C11"] == ("lost", "current")  # won back
+    assert moves["C02"] == moves["C03"] == ("(absent)", "current")  # new
+    for c in ("C01", "C04", "C07", "C10"):
+        assert moves[c] == ("current", "current")
+    for c in ("C05", "C06"):
+        assert moves[c] == ("lost", "lost")
+    assert moves["C08"] == ("undetermined", "undetermined")
