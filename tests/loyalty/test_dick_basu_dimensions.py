@@ -175,3 +175,42 @@ def test_fast_label_builder_matches_labels_build_layout(f1_base):
     )
     for col in ("label", "reason", "candidates"):
         pd.testing.assert_series_equal(db.frame[col], ref.frame[col], check_names=False)
+
+
+def test_dick_basu_accepts_a_bgnbd_model_for_p_alive(f1_base):
+    """domain.md §10.5: a model is applied to base.btyd_summary by the embedded StateRules."""
+    from custrel.lifecycle import StateRules
+    from custrel.models import BetaGeo
+
+    bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)  # FHL (2005), CDNOW, weeks
+    rules = DickBasu(repeat=RepeatPatronageRules(rate_high=0.5, states=StateRules(period="W")))
+    via_model = rules.classify(f1_base, p_alive=bg).frame
+    p = bg.probability_alive(f1_base.btyd_summary(period="W"))
+    via_series = rules.classify(f1_base, p_alive=p).frame
+    pd.testing.assert_frame_equal(via_model, via_series)
+    assert set(via_model["state"].astype(str)) <= {"current", "lost", "undetermined"}
+
+
+def test_loyalty_population_includes_prospects_and_contract_holders():
+    from custrel.data import build_customer_base
+    from custrel.loyalty import SindellRules
+
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "a"], "date": ["2024-01-01", "2024-06-01"], "amount": 5.0}
+    )
+    pros = pd.DataFrame({"is_target": [True]}, index=pd.Index(["p"], name="customer_id"))
+    cons = pd.DataFrame({"customer_id": ["k"], "start": ["2023-01-01"], "end": [pd.NaT]})
+    survey = pd.DataFrame({"attitude": [6.0, 7.0]}, index=pd.Index(["a", "p"], name="customer_id"))
+    base = build_customer_base(
+        tx, as_of="2024-12-31", prospects=pros, contracts=cons, attributes=survey
+    )
+    repeat = RepeatPatronageRules(rate_high=0.1)
+    db = DickBasu(repeat=repeat).classify(base).frame
+    sindell = SindellRules(dick_basu=DickBasu(repeat=repeat)).classify(base).frame
+    dims = LoyaltyDimensions(repeat=repeat).classify(base).frame()
+    for frame in (db, sindell, dims):
+        assert list(frame.index) == ["a", "k", "p"]
+    assert _col(db, "label") == {"a": "true", "k": U, "p": U}
+    assert _col(db, "reason")["k"] == "no_valid_purchase"
+    assert _col(sindell, "reason")["p"] == "no_valid_purchase"
+    assert _col(db, "ra")["p"] == "high"  # the prospect's survey is still read

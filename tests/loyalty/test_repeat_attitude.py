@@ -267,3 +267,15 @@ def test_attitude_differentiation_missing_for_one_customer_uses_attitude_alone()
     ra = AttitudeRules().classify(survey)
     assert _col(ra) == {"a": "high", "b": "high"}
     assert _col(ra, "basis") == {"a": "attitude", "b": "attitude+differentiation"}
+
+
+def test_repeat_patronage_window_equal_to_tenure_covers_the_first_purchase():
+    """domain.md §1.2: when L >= T_days the window covers all occasions over exposure T_days."""
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "a"], "date": ["2024-01-01", "2024-06-01"], "amount": 5.0}
+    )
+    base = build_customer_base(tx, as_of="2024-12-31")  # T_days = 365 = rate_window_days
+    rp = RepeatPatronageRules(rate_high=0.1).classify(base).frame
+    assert rp.loc["a", "occasions_window"] == 2
+    assert rp.loc["a", "rate"] == pytest.approx(2 / (365 / 30.4375))
+    assert rp.loc["a", "label"] == "high"

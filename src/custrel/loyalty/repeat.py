@@ -165,6 +165,10 @@ class RepeatPatronageRules:
             .reindex(pop)
             .to_numpy(dtype=np.float64, na_value=np.nan)
         )
+        # domain.md §1.2: a window at least as long as the tenure covers every occasion
+        # (also the first purchase exactly rate_window_days before as_of) over exposure T_days
+        with np.errstate(invalid="ignore"):
+            occ_w = np.where(t_days <= self.rate_window_days, n_occ, occ_w)
         exposure = np.minimum(self.rate_window_days, t_days)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(exposure > 0, occ_w / (exposure / DAYS_PER_MONTH), np.nan)
