@@ -190,3 +190,15 @@ def test_t8_4_days_since_last_0_vs_10_domain_spec() -> None:
     fr = RFMScores().segment(build_customer_base(tx, as_of="2024-12-31")).frame
     assert fr.loc["a", "r_score"] >= fr.loc["b", "r_score"]
     assert fr.loc["a", "r_score"] == 5
+
+
+@settings(max_examples=25, deadline=None)
+@given(transaction_logs(max_customers=12, max_rows=60), st.randoms(use_true_random=False))
+def test_rfm_row_order_invariant(tx, rnd) -> None:
+    as_of = tx["date"].max()
+    a = RFMScores().segment(build_customer_base(tx, as_of=as_of)).frame
+    rows = list(range(len(tx)))
+    rnd.shuffle(rows)
+    b = RFMScores().segment(build_customer_base(tx.iloc[rows], as_of=as_of)).frame.loc[a.index]
+    assert (a["label"] == b["label"]).all()
+    assert a["rfm_code"].astype(str).equals(b["rfm_code"].astype(str))

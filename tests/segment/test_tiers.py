@@ -301,3 +301,20 @@ def test_tiers_row_order_invariant(vals, rnd) -> None:
     a = ValueTiers().assign(v).label
     b = ValueTiers().assign(v.loc[perm]).label.reindex(a.index)
     assert (a == b).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(min_value=0.0, max_value=1e6, allow_nan=False), min_size=1, max_size=40))
+def test_value_share_tiers_monotone_and_ties_unsplit(vals) -> None:
+    v = _v(vals)
+    if not v.sum() > 0:
+        return
+    lab = ValueTiers(cutoffs=(0.5, 0.8), basis="value_share").assign(v)
+    codes = lab.frame["label"].cat.codes.to_numpy()
+    x = v.to_numpy()
+    assert lab.counts().sum() == len(v)
+    assert (
+        codes[np.argsort(x, kind="stable")][1:] <= codes[np.argsort(x, kind="stable")][:-1]
+    ).all()
+    for val in np.unique(x):
+        assert len(set(codes[x == val])) == 1
