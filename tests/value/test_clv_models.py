@@ -268,3 +268,14 @@ def test_bgbb_discrete_time_clv_per_opportunity_matches_fhs_2010_dert() -> None:
             discount_period="Y",
             method="continuous",
         )
+
+
+def test_custrel_models_satisfy_the_value_protocols() -> None:
+    from custrel.models.gamma_gamma import GammaGamma
+    from custrel.value import DiscountedPurchaseModel, PurchaseModel, SpendModel
+
+    bg = BetaGeo(**BG, period="W")
+    assert isinstance(bg, PurchaseModel)
+    assert isinstance(bg, DiscountedPurchaseModel)
+    assert isinstance(GammaGamma(p=6.25, q=3.74, gamma=15.44), SpendModel)
+    assert not isinstance(GammaGamma(p=6.25, q=3.74, gamma=15.44), PurchaseModel)
