@@ -116,3 +116,13 @@ def test_bad_settings_are_parameter_errors(tx):
         ReportSettings(as_of="soon")
     with pytest.raises(ParameterError, match="calibration_end"):
         run_report(tx, settings=ReportSettings(calibration_end="2030-01-01"))
+
+
+def test_notebook_display_is_short_and_escaped(report):
+    rep, _ = report
+    text = repr(rep)
+    assert text.startswith("CRMReport(customers=400, as_of=")
+    assert len(text) < 300
+    html_text = rep._repr_html_()
+    assert "<strong>CRMReport</strong>" in html_text
+    assert "customer equity" in html_text

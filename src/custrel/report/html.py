@@ -311,12 +311,10 @@ def _strategy_text(report: CRMReport) -> dict[str, str]:
 
 
 def _stage_strategies() -> dict[str, str]:
-    from custrel.report.profile import _module
+    from custrel.lifecycle import STAGE_STRATEGIES
 
-    lifecycle = _module("custrel.lifecycle")
-    raw = getattr(lifecycle, "STAGE_STRATEGIES", None) if lifecycle is not None else None
     out: dict[str, str] = {}
-    for stage, strat in (raw or {}).items():
+    for stage, strat in STAGE_STRATEGIES.items():
         text = getattr(strat, "text", None)
         if callable(text):
             out[str(stage)] = str(text())

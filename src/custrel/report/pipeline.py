@@ -32,8 +32,12 @@ from custrel.data import (
 from custrel.data._summary import summarize_report
 from custrel.errors import CustrelWarning, DataValidationError, DataWarning, ParameterError
 from custrel.labels import Labels
+from custrel.migration import migration_matrix
+from custrel.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from custrel.report.privacy import Pseudonymizer
-from custrel.report.profile import CRMConfig, _module, assemble_profile, crm_labels
+from custrel.report.profile import CRMConfig, assemble_profile, crm_labels
+from custrel.segment import segment_profiles
+from custrel.value import clv as clv_value
 
 __all__ = [
     "MODEL_KEYS",
@@ -226,14 +230,16 @@ def _holdout_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, flo
     }
 
 
+_MODEL_CLASSES: Final[Mapping[str, type[BetaGeo] | type[ModifiedBetaGeo] | type[ParetoNBD]]] = {
+    "bgnbd": BetaGeo,
+    "mbgnbd": ModifiedBetaGeo,
+    "paretonbd": ParetoNBD,
+}
+
+
 def _fit_model(key: str, summary: pd.DataFrame, period: str) -> Any:
-    models = _module("custrel.models")
-    cls_name = MODEL_KEYS[key][0]
-    cls = getattr(models, cls_name, None) if models is not None else None
-    if cls is None:
-        msg = f"{MODEL_KEYS[key][1]} is not available in this installation of custrel."
-        raise ParameterError(msg)
-    return cls.fit(summary.loc[:, ["frequency", "recency", "T"]], period=period)
+    """Fit the purchase model ``key`` on ``frequency, recency, T``; returns its FitResult."""
+    return _MODEL_CLASSES[key].fit(summary.loc[:, ["frequency", "recency", "T"]], period=period)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -268,17 +274,37 @@ class CRMReport:
         Plain-language notes: data exclusions, skipped capabilities, choices made.
     """
 
-    profile: pd.DataFrame
-    segments: pd.DataFrame
-    models: dict[str, Any]
-    labels: Mapping[str, Labels]
-    base: CustomerBase
-    settings: ReportSettings
-    model: Any = None
-    holdout: pd.DataFrame | None = None
-    migration: Mapping[str, pd.DataFrame] = attrs.field(factory=dict)
-    migration_dates: tuple[pd.Timestamp, ...] = ()
-    notes: tuple[str, ...] = ()
+    profile: pd.DataFrame = attrs.field(repr=False)
+    segments: pd.DataFrame = attrs.field(repr=False)
+    models: dict[str, Any] = attrs.field(repr=False)
+    labels: Mapping[str, Labels] = attrs.field(repr=False)
+    base: CustomerBase = attrs.field(repr=False)
+    settings: ReportSettings = attrs.field(repr=False)
+    model: Any = attrs.field(default=None, repr=False)
+    holdout: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    migration: Mapping[str, pd.DataFrame] = attrs.field(factory=dict, repr=False)
+    migration_dates: tuple[pd.Timestamp, ...] = attrs.field(default=(), repr=False)
+    notes: tuple[str, ...] = attrs.field(default=(), repr=False)
+
+    def __repr__(self) -> str:
+        choice = self.models.get("choice", {}).get("label", "?")
+        return (
+            f"CRMReport(customers={len(self.profile)}, as_of={self.base.as_of.date()}, "
+            f"model={choice}, schemes={sorted(self.labels)})"
+        )
+
+    def _repr_html_(self) -> str:
+        from custrel.report.html import escape, headline_html, table_html
+        from custrel.report.tables import headline_numbers
+
+        h = headline_numbers(self.profile)
+        cards = {str(k).replace("_", " "): f"{v:,.0f}" for k, v in h.items()}
+        reason = escape(self.models.get("choice", {}).get("reason", ""))
+        states = table_html(self.labels["state"].counts()) if "state" in self.labels else ""
+        return (
+            f"<div><strong>CRMReport</strong> on {self.base.as_of.date()}"
+            f"{headline_html(cards)}<p>{reason}</p>{states}</div>"
+        )
 
     def to_html(self, *, pseudonymizer: Pseudonymizer | None = None) -> str:
         """The self-contained HTML report (customer ids pseudonymised when asked)."""
@@ -450,13 +476,11 @@ def _spend(
     summary: pd.DataFrame, base: CustomerBase, notes: list[str]
 ) -> tuple[Any, dict[str, Any]]:
     """Spend per purchase: Gamma-Gamma when available and fittable, else observed means."""
-    models = _module("custrel.models")
-    gg_cls = getattr(models, "GammaGamma", None) if models is not None else None
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-    if gg_cls is not None and len(repeat) >= 10:
+    if len(repeat) >= 10:
         try:
             with _Notes(notes, "Gamma-Gamma: "):
-                fit = gg_cls.fit(repeat.loc[:, ["frequency", "monetary_value"]])
+                fit = GammaGamma.fit(repeat.loc[:, ["frequency", "monetary_value"]])
             return fit.model, _fit_json(fit)
         except (ParameterError, DataValidationError, RuntimeError) as exc:
             notes.append(f"Gamma-Gamma spend model not used: {str(exc).splitlines()[0]}")
@@ -466,20 +490,13 @@ def _spend(
     spend = mean_spend.clip(lower=0.0).fillna(0.0).rename("expected_spend")
     notes.append(
         "Spend per purchase is each customer's observed mean spend per purchase "
-        "(no Gamma-Gamma spend model)."
+        "(too few repeat buyers with positive spend for the Gamma-Gamma model)."
     )
     return spend, {"model": "observed mean spend per purchase"}
 
 
-def _clv(
-    model: Any, spend: Any, summary: pd.DataFrame, cfg: CRMConfig, notes: list[str]
-) -> pd.Series | None:
-    value = _module("custrel.value")
-    clv_fn = getattr(value, "clv", None) if value is not None else None
-    if clv_fn is None:
-        notes.append("CLV not computed: custrel.value.clv is not available.")
-        return None
-    out: pd.Series = clv_fn(
+def _clv(model: Any, spend: Any, summary: pd.DataFrame, cfg: CRMConfig) -> pd.Series:
+    out: pd.Series = clv_value(
         model,
         spend,
         summary,
@@ -491,52 +508,6 @@ def _clv(
     return out.rename("clv")
 
 
-def _segment_profiles(profile: pd.DataFrame) -> pd.DataFrame:
-    """Per (scheme, segment): customers, share, revenue, CLV, P(alive) — a long table."""
-    rows = []
-    total_rev = float(np.nansum(profile["revenue_window"].to_numpy(dtype=np.float64)))
-    total_clv = float(np.nansum(profile["clv"].to_numpy(dtype=np.float64)))
-    n = max(len(profile), 1)
-    for scheme in ("state", "stage", "tier", "rfm_segment", "dick_basu", "sindell"):
-        if profile[scheme].isna().all():
-            continue
-        g = profile.groupby(profile[scheme].astype("string"), dropna=False)
-        part = pd.DataFrame(
-            {
-                "customers": g.size(),
-                "revenue_window": g["revenue_window"].sum(min_count=1),
-                "clv_total": g["clv"].sum(min_count=1),
-                "clv_mean": g["clv"].mean(),
-                "p_alive_mean": g["p_alive"].mean(),
-                "expected_purchases_mean": g["expected_purchases"].mean(),
-                "frequency_mean": g["frequency"].mean(),
-            }
-        )
-        part["share"] = part["customers"] / n
-        part["revenue_share"] = part["revenue_window"] / total_rev if total_rev else np.nan
-        part["clv_share"] = part["clv_total"] / total_clv if total_clv else np.nan
-        part.insert(0, "segment", part.index.astype(str))
-        part.insert(0, "scheme", scheme)
-        rows.append(part.reset_index(drop=True))
-    cols = [
-        "scheme",
-        "segment",
-        "customers",
-        "share",
-        "revenue_window",
-        "revenue_share",
-        "clv_total",
-        "clv_share",
-        "clv_mean",
-        "p_alive_mean",
-        "expected_purchases_mean",
-        "frequency_mean",
-    ]
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(rows, ignore_index=True).loc[:, cols]
-
-
 _SEGMENT_SCHEMES: Final = ("state", "stage", "tier", "rfm_segment", "dick_basu", "sindell")
 
 
@@ -544,26 +515,19 @@ def _segments(
     labels: Mapping[str, Labels],
     *,
     base: CustomerBase,
-    profile: pd.DataFrame,
     clv: pd.Series | None,
     p_alive: pd.Series,
 ) -> pd.DataFrame:
     """segments.csv: :func:`custrel.segment.segment_profiles` of every scheme, stacked."""
-    segment = _module("custrel.segment")
-    fn = getattr(segment, "segment_profiles", None) if segment is not None else None
-    if fn is None:
-        return _segment_profiles(profile)
     parts = []
     for scheme in _SEGMENT_SCHEMES:  # a handful of schemes
         if scheme not in labels:
             continue
-        prof: pd.DataFrame = fn(labels[scheme], base=base, clv=clv, p_alive=p_alive)
+        prof = segment_profiles(labels[scheme], base=base, clv=clv, p_alive=p_alive)
         prof = prof.rename_axis("segment").reset_index()
         prof["segment"] = prof["segment"].astype(str)
         prof.insert(0, "scheme", scheme)
         parts.append(prof)
-    if not parts:
-        return _segment_profiles(profile)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -578,10 +542,6 @@ def _migration(
     progress: Progress,
 ) -> tuple[dict[str, Labels], tuple[pd.Timestamp, ...]]:
     """Stage and tier migration between an earlier evaluation date and as_of."""
-    migration = _module("custrel.migration")
-    if migration is None or not hasattr(migration, "migration_matrix"):
-        notes.append("Migration not shown: custrel.migration is not available.")
-        return {}, ()
     as_of = base.as_of
     span = (as_of - first).days
     gap = min(365, span // 2)
@@ -687,7 +647,7 @@ def run_report(
         "expected_purchases"
     )
     spend, spend_json = _spend(summary, base, notes)
-    clv = _clv(model, spend, summary, cfg, notes)
+    clv = _clv(model, spend, summary, cfg)
     expected_spend = (
         spend.expected_spend(summary) if hasattr(spend, "expected_spend") else spend
     ).rename("expected_spend")
@@ -726,12 +686,11 @@ def run_report(
             notes=notes,
             progress=progress,
         )
-        mig = _module("custrel.migration")
         for scheme in ("state", "stage", "tier"):
-            if scheme in before and scheme in labels and mig is not None:
-                migration[scheme] = mig.migration_matrix(before[scheme], labels[scheme])
+            if scheme in before:
+                migration[scheme] = migration_matrix(before[scheme], labels[scheme])
     progress("building segment profiles")
-    segments = _segments(labels, base=base, profile=profile, clv=clv, p_alive=p_alive)
+    segments = _segments(labels, base=base, clv=clv, p_alive=p_alive)
     models_json: dict[str, Any] = {
         "as_of": str(as_of.date()),
         "period": TimeUnit.parse(cfg.period).name,

@@ -28,10 +28,8 @@ c                  NaN      NaN    NaN            0              NaN
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from types import ModuleType
-from typing import Any, Final
+from typing import Final
 
 import attrs
 import numpy as np
@@ -40,6 +38,9 @@ import pandas as pd
 from custrel.data import CustomerBase, TimeUnit
 from custrel.errors import ParameterError
 from custrel.labels import Labels
+from custrel.lifecycle import LifecycleRules, StateRules, prioritise_actions
+from custrel.loyalty import DickBasu, LoyaltyDimensions, RepeatPatronageRules, SindellRules
+from custrel.segment import RFMScores, ValueTiers
 
 __all__ = [
     "PROFILE_COLUMNS",
@@ -125,14 +126,6 @@ _FEATURES: Final = (
 )
 _SUMMARY: Final = ("frequency", "recency", "T", "monetary_value")
 _SCORES: Final = ("p_alive", "expected_purchases", "expected_spend", "clv")
-
-
-def _module(name: str) -> ModuleType | None:
-    """Import a custrel capability, or ``None`` when it is not part of this installation."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def _positive(_inst: object, attr: attrs.Attribute[float], value: float) -> None:
@@ -284,9 +277,6 @@ def crm_labels(
 ) -> dict[str, Labels]:
     """Every classification of the profile, as :class:`~custrel.labels.Labels` by scheme name.
 
-    Schemes whose module is not part of this installation are left out (the
-    profile then shows their columns empty).
-
     Parameters
     ----------
     base : CustomerBase
@@ -305,45 +295,32 @@ def crm_labels(
     Returns
     -------
     dict of str to Labels
-        Keys among ``state``, ``stage``, ``tier``, ``rfm_segment``,
-        ``dick_basu``, ``sindell``, ``behavioural``, ``emotional``, ``conscious``.
+        Keys ``stage``, ``tier``, ``state`` (with the win-back action refined by
+        the last known tier, :func:`custrel.lifecycle.prioritise_actions`),
+        ``rfm_segment``, ``dick_basu``, ``sindell``, ``behavioural``,
+        ``emotional`` and ``conscious``.
     """
     out: dict[str, Labels] = {}
-    lifecycle = _module("custrel.lifecycle")
-    segment = _module("custrel.segment")
-    loyalty = _module("custrel.loyalty")
-    states_rules: Any = None
-    if lifecycle is not None:
-        states_rules = lifecycle.StateRules(
-            method="auto",
-            p_alive_lost=config.p_alive_lost,
-            hiatus_days=config.hiatus_days,
-            trust_p_alive_for_single_purchase=trust_p_alive_for_single_purchase,
-            period=config.period,
-        )
-        out["state"] = states_rules.classify(base, p_alive=p_alive)
-        if hasattr(lifecycle, "LifecycleRules"):
-            out["stage"] = lifecycle.LifecycleRules(states=states_rules).classify(
-                base, p_alive=p_alive
-            )
-    if segment is not None:
-        tiers = segment.ValueTiers(cutoffs=tuple(config.tier_cutoffs))
-        out["tier"] = tiers.segment(base, potential=potential)
-        out["rfm_segment"] = segment.RFMScores(bins=config.rfm_bins).segment(base)
-        if "state" in out and lifecycle is not None:
-            out["state"] = lifecycle.prioritise_actions(out["state"], out["tier"])
-    if loyalty is not None:
-        repeat = loyalty.RepeatPatronageRules(
-            min_population=config.min_population,
-            **({"states": states_rules} if states_rules is not None else {}),
-        )
-        dick_basu = loyalty.DickBasu(repeat=repeat)
-        out["dick_basu"] = dick_basu.classify(base, p_alive=p_alive)
-        out["sindell"] = loyalty.SindellRules(dick_basu=dick_basu).classify(base, p_alive=p_alive)
-        dims = loyalty.LoyaltyDimensions(repeat=repeat).classify(base, p_alive=p_alive)
-        out["behavioural"] = dims.behavioural
-        out["emotional"] = dims.emotional
-        out["conscious"] = dims.conscious
+    states_rules = StateRules(
+        method="auto",
+        p_alive_lost=config.p_alive_lost,
+        hiatus_days=config.hiatus_days,
+        trust_p_alive_for_single_purchase=trust_p_alive_for_single_purchase,
+        period=config.period,
+    )
+    states = states_rules.classify(base, p_alive=p_alive)
+    out["stage"] = LifecycleRules(states=states_rules).classify(base, p_alive=p_alive)
+    out["tier"] = ValueTiers(cutoffs=tuple(config.tier_cutoffs)).segment(base, potential=potential)
+    out["state"] = prioritise_actions(states, out["tier"])
+    out["rfm_segment"] = RFMScores(bins=config.rfm_bins).segment(base)
+    repeat = RepeatPatronageRules(min_population=config.min_population, states=states_rules)
+    dick_basu = DickBasu(repeat=repeat)
+    out["dick_basu"] = dick_basu.classify(base, p_alive=p_alive)
+    out["sindell"] = SindellRules(dick_basu=dick_basu).classify(base, p_alive=p_alive)
+    dims = LoyaltyDimensions(repeat=repeat).classify(base, p_alive=p_alive)
+    out["behavioural"] = dims.behavioural
+    out["emotional"] = dims.emotional
+    out["conscious"] = dims.conscious
     return out
 
 
