@@ -162,3 +162,20 @@ def test_special_functions_are_accurate() -> None:
         with mp.workdps(30):
             expected = float(mp.hyp2f1(a, b, c, z))
         assert float(hyp2f1(a, b, c, z)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_warm_start_from_a_pattern_subsample_reaches_the_same_maximum() -> None:
+    from custrel.models.simulate import simulate_beta_geo
+
+    truth = BetaGeo(r=0.3, alpha=5.0, a=0.8, b=2.5)
+    s = simulate_beta_geo(truth, 6000, T=np.linspace(10, 60, 6000), seed=9).summary
+    warm = BetaGeo.fit(s, config=FitConfig(warm_start_patterns=500))
+    cold = BetaGeo.fit(s, config=FitConfig(warm_start_patterns=0))
+    assert warm.n_patterns > 1000
+    assert warm.converged
+    np.testing.assert_allclose(warm.params.to_numpy(), cold.params.to_numpy(), rtol=1e-6)
+    assert warm.loglik == pytest.approx(cold.loglik, abs=1e-7)
+    assert warm.loglik == pytest.approx(warm.model.loglik(s), rel=1e-12)
+    np.testing.assert_allclose(
+        warm.standard_errors.to_numpy(), cold.standard_errors.to_numpy(), rtol=1e-4
+    )

@@ -139,6 +139,7 @@ def _config_to_dict(config: FitConfig) -> dict[str, Any]:
         "gtol": config.gtol,
         "initial": config.initial_dict(),
         "covariance": config.covariance,
+        "warm_start_patterns": config.warm_start_patterns,
     }
 
 
@@ -192,6 +193,7 @@ def _fit_from_dict(d: dict[str, Any]) -> FitResult[Any]:
             gtol=float(cfg["gtol"]),
             initial=cfg.get("initial"),
             covariance=bool(cfg["covariance"]),
+            warm_start_patterns=int(cfg.get("warm_start_patterns", 20_000)),
         ),
         seconds=float(d.get("seconds", 0.0)),
     )

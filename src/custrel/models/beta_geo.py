@@ -32,7 +32,7 @@ from typing import ClassVar, Self, TypeVar
 import attrs
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custrel.data._time import Period, TimeUnit
@@ -54,11 +54,27 @@ __all__ = ["BetaGeo"]
 
 
 def _prepare(data: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    codes, uniq = pd.factorize(data["frequency"], sort=False)
+    """Distinct values and codes of x, t_x and T (codes stored as int64 bits in float arrays)."""
     out = dict(data)
-    out["x_code"] = codes.astype(np.float64)
-    out["x_uniq"] = np.asarray(uniq, dtype=np.float64)
+    for col, key in (("frequency", "x"), ("recency", "tx"), ("T", "t")):
+        codes, uniq = pd.factorize(data[col], sort=False)
+        out[f"{key}_code"] = codes.astype(np.int64).view(np.float64)
+        out[f"{key}_uniq"] = np.asarray(uniq, dtype=np.float64)
     return out
+
+
+def _dot(u: FloatArray, v: FloatArray) -> float:
+    """Inner product as an elementwise sum (no BLAS call: faster and thread-free for 1-D data)."""
+    return float(np.sum(u * v))
+
+
+def _jacobian_order(data: Mapping[str, FloatArray], w: FloatArray) -> float:
+    """Total power of time in the likelihood (``sum(w * x)``, one density per purchase time)."""
+    return _dot(w, data["frequency"])
+
+
+def _codes(data: Mapping[str, FloatArray], key: str) -> NDArray[np.int64]:
+    return data[f"{key}_code"].view(np.int64)
 
 
 def _loglik_rows(params: FloatArray, data: Mapping[str, FloatArray], m: int) -> FloatArray:
@@ -86,47 +102,59 @@ def _loglik_rows(params: FloatArray, data: Mapping[str, FloatArray], m: int) -> 
 def _loglik_grad(
     params: FloatArray, data: Mapping[str, FloatArray], w: FloatArray, m: int
 ) -> tuple[float, FloatArray]:
+    """Weighted total log-likelihood and its analytic gradient (r, alpha, a, b).
+
+    With ``D = log(α+T) - log(α+t_x)``, ``d = log(a/(b+x+m-1)) + (r+x) D`` and
+    ``s = expit(d)``, the bracket of the likelihood is ``-(r+x) log(α+T) + softplus(d)``.
+    Terms that depend on a single statistic are computed on its distinct values.
+    """
     r, alpha, a, b = (float(v) for v in params)
-    x, tx, t_obs = data["frequency"], data["recency"], data["T"]
-    xu = data["x_uniq"]
-    xc = data["x_code"].astype(np.intp)
+    x = data["frequency"]
+    xu, tu, txu = data["x_uniq"], data["t_uniq"], data["tx_uniq"]
+    xc, tc, txc = _codes(data, "x"), _codes(data, "t"), _codes(data, "tx")
     wx = np.bincount(xc, weights=w, minlength=xu.size)
-    rx = r + x
-    l_t = np.log(alpha + t_obs)
-    l_tx = np.log(alpha + tx)
-    u1 = -rx * l_t
-    has2 = (x > 0) | (m == 1)
-    bxm = b + np.maximum(x + m, 1.0) - 1.0
-    u2 = np.where(has2, np.log(a) - np.log(bxm) - rx * l_tx, -np.inf)
-    lse = np.logaddexp(u1, u2)
-    s = np.where(has2, special.expit(u2 - u1), 0.0)
-    ws = w * s
-    w1s = w - ws
-    # x-only terms, on the distinct frequencies
+    w_t = np.bincount(tc, weights=w, minlength=tu.size)
+    wxt = np.bincount(tc, weights=w * x, minlength=tu.size)
     xm = xu + m
+    has2 = (xu > 0) | (m == 1)
+    bxm = b + np.maximum(xm, 1.0) - 1.0
+    with np.errstate(divide="ignore"):
+        c_u = np.where(has2, np.log(a) - np.log(bxm), -np.inf)
+    l_tu = np.log(alpha + tu)
+    l_txu = np.log(alpha + txu)
+    inv_tu = 1.0 / (alpha + tu)
+    inv_txu = 1.0 / (alpha + txu)
+    rx = r + x
+    dd = l_tu[tc] - l_txu[txc]
+    d = c_u[xc] + rx * dd
+    s = special.expit(d)
+    sp = np.logaddexp(0.0, d)
+    ws = w * s
+    wsum = float(w.sum())
     base_u = (
         special.gammaln(r + xu)
         - special.gammaln(r)
         + special.betaln(a, b + xm)
         - special.betaln(a, b)
     )
-    wsum = float(w.sum())
-    total = float(r * np.log(alpha) * wsum + np.dot(wx, base_u) + np.dot(w, lse))
+    total = r * np.log(alpha) * wsum + _dot(wx, base_u) - _dot(r * w_t + wxt, l_tu) + _dot(w, sp)
     psi_ab = special.digamma(a + b)
     psi_abx = special.digamma(a + b + xm)
     g_r = (
-        float(np.dot(wx, special.digamma(r + xu)))
+        _dot(wx, special.digamma(r + xu))
         - wsum * special.digamma(r)
         + wsum * np.log(alpha)
-        - float(np.dot(w1s, l_t) + np.dot(ws, l_tx))
+        - _dot(w_t, l_tu)
+        + _dot(ws, dd)
     )
-    g_alpha = wsum * r / alpha - float(
-        np.dot(w1s * rx, 1.0 / (alpha + t_obs)) + np.dot(ws * rx, 1.0 / (alpha + tx))
+    g_alpha = (
+        wsum * r / alpha - _dot(r * w_t + wxt, inv_tu) + _dot(ws * rx, inv_tu[tc] - inv_txu[txc])
     )
-    g_a = float(np.dot(wx, psi_ab - psi_abx)) + float(ws.sum()) / a
-    g_b = float(np.dot(wx, special.digamma(b + xm) - special.digamma(b) + psi_ab - psi_abx))
-    g_b -= float(np.dot(ws, 1.0 / bxm))
-    return total, np.array([g_r, g_alpha, g_a, g_b])
+    ws_x = np.bincount(xc, weights=ws, minlength=xu.size)
+    g_a = _dot(wx, psi_ab - psi_abx) + float(ws_x.sum()) / a
+    g_b = _dot(wx, special.digamma(b + xm) - special.digamma(b) + psi_ab - psi_abx)
+    g_b -= _dot(ws_x, np.where(has2, 1.0 / bxm, 0.0))
+    return float(total), np.array([g_r, g_alpha, g_a, g_b])
 
 
 def _spec(name: str, m: int) -> ModelSpec:
@@ -140,6 +168,7 @@ def _spec(name: str, m: int) -> ModelSpec:
         scale_params=("alpha",),
         scale_column="T",
         prepare=_prepare,
+        jacobian_order=_jacobian_order,
     )
 
 
@@ -222,7 +251,7 @@ class _BetaGeoMixin:
         """
         x, tx, t_obs, w = check_btyd_summary(summary, f"{type(self).__name__}.loglik")
         ll = _loglik_rows(self._arr(), {"frequency": x, "recency": tx, "T": t_obs}, self._m)
-        return float(np.dot(w, ll))
+        return float(np.sum(w * ll))
 
     # ------------------------------------------------------------------ predictions
     def probability_alive(self, summary: pd.DataFrame, /) -> pd.Series:
