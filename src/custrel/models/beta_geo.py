@@ -27,7 +27,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
 import numpy as np
@@ -63,7 +63,7 @@ def _prepare(data: dict[str, FloatArray]) -> dict[str, FloatArray]:
     return out
 
 
-def _dot(u: FloatArray, v: FloatArray) -> float:
+def _dot(u: NDArray[Any], v: NDArray[Any]) -> float:
     """Inner product as an elementwise sum (no BLAS call: faster and thread-free for 1-D data)."""
     return float(np.sum(u * v))
 
