@@ -463,3 +463,12 @@ def test_works_with_the_holdout_evaluation_helpers(cdnow: pd.DataFrame) -> None:
     hist = evaluate.frequency_histogram_fit(CDNOW_MODEL, cdnow)
     assert float(hist.table["expected"].sum()) == pytest.approx(2357.0, rel=1e-9)
     assert float(hist.table["observed"].sum()) == 2357.0
+    track = evaluate.cohort_tracking(
+        CDNOW_MODEL, load_cdnow(), period="W", observation_end="1998-06-30", customers=cdnow.index
+    )
+    # week 39 (calibration end): the expected curve is the sum of E[X(age)] over the cohort
+    ages = (
+        pd.Timestamp("1997-01-01") + pd.Timedelta(weeks=39) - cdnow["first_purchase"]
+    ).dt.days / 7
+    e39 = float(CDNOW_MODEL.expected_purchases_new_customer(np.maximum(ages.to_numpy(), 0.0)).sum())
+    assert float(track.loc[39, "expected"]) == pytest.approx(e39, rel=1e-9)
