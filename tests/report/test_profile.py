@@ -143,3 +143,19 @@ def test_config_validation():
     assert CRMConfig(
         period="D", horizon=12, horizon_period="M"
     ).horizon_in_periods == pytest.approx(365.25)
+
+
+def test_previous_tiers_decide_win_back_for_lost_customers(base):
+    # C05 and C06 are lost and have no tier at 2024-12-31; their earlier tier decides
+    prev = Labels.build(
+        scheme="value_tier", as_of=pd.Timestamp("2023-12-31"), config=None,
+        index=pd.Index(["C05", "C06"], name="customer_id"), labels=["silver", "gold"],
+        categories=("diamond", "gold", "silver"),
+    )  # fmt: skip
+    labels = crm_labels(base, previous_tiers=prev, config=CONFIG)
+    action = labels["state"].frame["action"]
+    assert action["C06"] == "win_back"
+    assert action["C05"] == "release"
+    assert action["C01"] == "maintain"
+    without = crm_labels(base, config=CONFIG)["state"].frame["action"]
+    assert without["C06"] == "review"

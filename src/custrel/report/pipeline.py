@@ -651,6 +651,18 @@ def run_report(
     expected_spend = (
         spend.expected_spend(summary) if hasattr(spend, "expected_spend") else spend
     ).rename("expected_spend")
+    before: dict[str, Labels] = {}
+    dates: tuple[pd.Timestamp, ...] = ()
+    if settings.migration:
+        before, dates = _migration(
+            base,
+            chosen=chosen,
+            full_model=model,
+            settings=settings,
+            first=first,
+            notes=notes,
+            progress=progress,
+        )
     progress("classifying customers (state, stage, tier, RFM, loyalty)")
     with _Notes(notes, "Note: "):
         labels = crm_labels(
@@ -658,8 +670,14 @@ def run_report(
             p_alive=p_alive,
             potential=clv,
             trust_p_alive_for_single_purchase=_TRUSTS_SINGLE[chosen],
+            previous_tiers=before.get("tier"),
             config=cfg,
         )
+    migration: dict[str, pd.DataFrame] = {
+        scheme: migration_matrix(before[scheme], labels[scheme])
+        for scheme in ("state", "stage", "tier")
+        if scheme in before
+    }
     scores = {"p_alive": p_alive, "expected_purchases": expected, "expected_spend": expected_spend}
     if clv is not None:
         scores["clv"] = clv
@@ -674,21 +692,6 @@ def run_report(
             holdout["predicted_holdout"] = best.fit.model.expected_purchases(
                 cal_summary, t=float(cal_summary["duration_holdout"].iloc[0])
             )
-    migration: dict[str, pd.DataFrame] = {}
-    dates: tuple[pd.Timestamp, ...] = ()
-    if settings.migration:
-        before, dates = _migration(
-            base,
-            chosen=chosen,
-            full_model=model,
-            settings=settings,
-            first=first,
-            notes=notes,
-            progress=progress,
-        )
-        for scheme in ("state", "stage", "tier"):
-            if scheme in before:
-                migration[scheme] = migration_matrix(before[scheme], labels[scheme])
     progress("building segment profiles")
     segments = _segments(labels, base=base, clv=clv, p_alive=p_alive)
     models_json: dict[str, Any] = {

@@ -37,7 +37,7 @@ import pandas as pd
 
 from custrel.data import CustomerBase, TimeUnit
 from custrel.errors import ParameterError
-from custrel.labels import Labels
+from custrel.labels import LabelHistory, Labels
 from custrel.lifecycle import LifecycleRules, StateRules, prioritise_actions
 from custrel.loyalty import DickBasu, LoyaltyDimensions, RepeatPatronageRules, SindellRules
 from custrel.segment import RFMScores, ValueTiers
@@ -273,6 +273,7 @@ def crm_labels(
     p_alive: pd.Series | None = None,
     potential: pd.Series | None = None,
     trust_p_alive_for_single_purchase: bool = False,
+    previous_tiers: Labels | None = None,
     config: CRMConfig = CRMConfig(),
 ) -> dict[str, Labels]:
     """Every classification of the profile, as :class:`~custrel.labels.Labels` by scheme name.
@@ -289,6 +290,10 @@ def crm_labels(
     trust_p_alive_for_single_purchase : bool
         True for models whose P(alive) is informative for one-time buyers
         (Pareto/NBD, MBG/NBD); False for BG/NBD.
+    previous_tiers : Labels, optional
+        Value tiers at an earlier evaluation date. Lost customers rarely have a
+        current tier (no purchase in the window); with this their last known
+        tier decides between ``win_back`` and ``release``.
     config : CRMConfig
         Thresholds.
 
@@ -311,7 +316,10 @@ def crm_labels(
     states = states_rules.classify(base, p_alive=p_alive)
     out["stage"] = LifecycleRules(states=states_rules).classify(base, p_alive=p_alive)
     out["tier"] = ValueTiers(cutoffs=tuple(config.tier_cutoffs)).segment(base, potential=potential)
-    out["state"] = prioritise_actions(states, out["tier"])
+    tiers: Labels | LabelHistory = out["tier"]
+    if previous_tiers is not None:
+        tiers = LabelHistory.from_labels([previous_tiers, out["tier"]])
+    out["state"] = prioritise_actions(states, tiers)
     out["rfm_segment"] = RFMScores(bins=config.rfm_bins).segment(base)
     repeat = RepeatPatronageRules(min_population=config.min_population, states=states_rules)
     dick_basu = DickBasu(repeat=repeat)
