@@ -170,8 +170,9 @@ def table_html(
     for label, row in zip(df.index, values, strict=True):
         cells = []
         if index:
-            lab = " / ".join(map(str, label)) if isinstance(label, tuple) else label
-            cells.append(f'<td class="t">{escape(_cell(lab, float_format)[0])}</td>')
+            # row labels are identifiers (customer ids, segment names): never number-formatted
+            lab = " / ".join(map(str, label)) if isinstance(label, tuple) else str(label)
+            cells.append(f'<td class="t">{escape(lab)}</td>')
         for v in row:
             txt, is_text = _cell(v, float_format)
             cls = ' class="t"' if is_text else ""

@@ -74,6 +74,7 @@ PROFILE_COLUMNS: Final[Mapping[str, str]] = {
     "state_reason": "why the state is undetermined",
     "state_basis": "what decided the state (p_alive, hiatus, hiatus_fallback, contract, ...)",
     "action": "relationship action: acquire, maintain, win_back, release or review",
+    "last_tier": "last known value tier (decides win_back vs release for lost customers)",
     "stage": "lifecycle stage: exploration, formation, stability, decline, terminated",
     "stage_reason": "why the stage is undetermined",
     "customer_type": "potential, new, loyal, at_risk or lost (from the stage)",
@@ -104,7 +105,7 @@ PROFILE_COLUMNS: Final[Mapping[str, str]] = {
 #: For each profile scheme: the evidence columns of its Labels copied into the
 #: profile (Labels column -> profile column).
 SCHEME_COLUMNS: Final[Mapping[str, Mapping[str, str]]] = {
-    "state": {"basis": "state_basis", "action": "action"},
+    "state": {"basis": "state_basis", "action": "action", "last_tier": "last_tier"},
     "stage": {"customer_type": "customer_type", "chen_stage": "chen_stage"},
     "tier": {"objective": "tier_objective", "silver_action": "silver_action"},
     "rfm_segment": {"rfm_code": "rfm_code"},

@@ -224,6 +224,7 @@ def _ranked(frame: pd.DataFrame, by: Sequence[str], n: int | None) -> pd.DataFra
 _LIST_COLUMNS = (
     "state",
     "action",
+    "last_tier",
     "stage",
     "tier",
     "silver_action",
