@@ -86,6 +86,11 @@ def _loglik_grad(
     return float(np.dot(w, ll)), grad
 
 
+def _jacobian_order(data: Mapping[str, FloatArray], weights: FloatArray) -> float:
+    """One spend density per customer: ``LL`` shifts by ``sum(w) log(c)`` under rescaling."""
+    return float(np.sum(weights))
+
+
 _SPEC = ModelSpec(
     name="GammaGamma",
     param_names=("p", "q", "gamma"),
@@ -95,6 +100,7 @@ _SPEC = ModelSpec(
     time_columns=("monetary_value",),
     scale_params=("gamma",),
     scale_column="monetary_value",
+    jacobian_order=_jacobian_order,
 )
 
 
