@@ -109,3 +109,16 @@ def test_pseudonymize_many_ids_is_fast_enough():
     ids = pd.Index(np.arange(50_000))
     out = Pseudonymizer(key=KEY).pseudonymize(ids)
     assert out.nunique() == 50_000
+
+
+def test_scrub_removes_ids_and_example_lists_but_keeps_numbers():
+    p = Pseudonymizer(key=KEY)
+    ids = {"ANN-7", "BOB", "42"}
+    text = "ANN-7, BOB: 42 rows violate it (e.g. row 3 with values 'ANN-7'); see BOBBY"
+    out = p.scrub(text, ids)
+    assert "ANN-7" not in out
+    assert "BOB:" not in out
+    assert "(examples withheld)" in out
+    assert "42 rows" in out  # numbers cannot be told from counts; example lists go as a whole
+    assert "BOBBY" in out  # only whole words are ids
+    assert p.pseudonymize(pd.Index(["ANN-7"]))[0] in out

@@ -45,7 +45,6 @@ __all__ = [
     "render_document",
     "table_html",
     "unit_text",
-    "withhold_examples",
 ]
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -75,7 +74,6 @@ nav a{margin-right:12px}
 
 
 _UNIT_WORDS: Final = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
-_EXAMPLES = re.compile(r"\(e\.g\.[^)]*\)")
 
 
 def unit_text(amount: float, period: str | float) -> str:
@@ -91,17 +89,6 @@ def unit_text(amount: float, period: str | float) -> str:
     if word is None:
         return f"{amount:g} x {unit.days:g} days"
     return f"{amount:g} {word}{'' if amount == 1 else 's'}"
-
-
-def withhold_examples(text: str) -> str:
-    """Remove ``(e.g. ...)`` example lists, which may quote customer ids, from a message.
-
-    Examples
-    --------
-    >>> withhold_examples("2 customer(s) excluded: no_purchase_occasion (e.g. customer_id 'A-17')")
-    '2 customer(s) excluded: no_purchase_occasion (examples withheld)'
-    """
-    return _EXAMPLES.sub("(examples withheld)", text)
 
 
 def escape(value: object) -> str:
@@ -645,7 +632,8 @@ def _sec_lists(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> list[S
 def _sec_notes(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> Section:
     items = list(report.notes)
     if pseudonymizer is not None:
-        items = [withhold_examples(n) for n in items]
+        ids = set(report.profile.index.astype(str))
+        items = [pseudonymizer.scrub(n, ids) for n in items]
     items.append(
         "custrel made no network request: all computation ran locally and this file "
         "embeds every image."

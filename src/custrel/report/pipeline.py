@@ -343,17 +343,14 @@ class CRMReport:
         models = dict(self.models)
         models["pseudonymized"] = pseudonymizer is not None
         if pseudonymizer is not None:
-            from custrel.report.html import withhold_examples
+            ids = set(self.profile.index.astype(str))
 
-            models["notes"] = [withhold_examples(n) for n in models.get("notes", [])]
-            models["choice"] = {
-                k: withhold_examples(v) if isinstance(v, str) else v
-                for k, v in models["choice"].items()
-            }
-            models["candidates"] = [
-                {**c, "error": None if c["error"] is None else withhold_examples(c["error"])}
-                for c in models["candidates"]
-            ]
+            def scrub(value: object) -> object:
+                return pseudonymizer.scrub(value, ids) if isinstance(value, str) else value
+
+            models["notes"] = [scrub(n) for n in models.get("notes", [])]
+            models["choice"] = {k: scrub(v) for k, v in models["choice"].items()}
+            models["candidates"] = [{**c, "error": scrub(c["error"])} for c in models["candidates"]]
         paths["models"].write_text(
             json.dumps(models, indent=2, ensure_ascii=False, default=_json_default) + "\n",
             encoding="utf-8",

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 import stat
+from collections.abc import Collection
 from pathlib import Path
 
 import attrs
@@ -36,6 +38,9 @@ __all__ = ["Pseudonymizer", "generate_key", "read_key_file", "write_key_file"]
 
 #: Minimum key length in bytes (HMAC-SHA256 keys shorter than this are weak).
 MIN_KEY_BYTES = 16
+
+_EXAMPLES = re.compile(r"\(e\.g\.[^)]*\)")
+_TOKEN = re.compile(r"[^\s,;:()\[\]{}'\"]+")
 
 
 def _check_key(_inst: object, _attr: object, value: bytes) -> None:
@@ -181,6 +186,31 @@ class Pseudonymizer:
             raise DataValidationError(msg)
         out: pd.Index = pd.Index(hashed[codes], name=values.name, dtype=object)
         return out
+
+    def scrub(self, text: str, /, ids: Collection[str]) -> str:
+        """Remove customer ids from a free-text message (a note, an error message).
+
+        ``(e.g. ...)`` example lists, which may quote ids, are replaced by
+        ``(examples withheld)``, and every remaining word equal to one of the
+        (text forms of the) ``ids`` that is not a plain number is replaced by its
+        pseudonym. Numbers cannot be told apart from counts, which is why the
+        example lists are withheld as a whole.
+
+        Examples
+        --------
+        >>> p = Pseudonymizer(key=bytes(range(32)), hex_digits=16)
+        >>> p.scrub("customer ANN-7 and 2 more (e.g. customer_id 'ANN-7', 'BOB')", ids={"ANN-7", "BOB"})
+        'customer c_8a00a9e23211e934 and 2 more (examples withheld)'
+        """
+        text = _EXAMPLES.sub("(examples withheld)", text)
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word in ids and not word.replace(".", "", 1).lstrip("-").isdigit():
+                return str(self.pseudonymize(pd.Index([word]))[0])
+            return word
+
+        return _TOKEN.sub(replace, text)
 
     def mapping(self, ids: pd.Index | pd.Series, /) -> pd.Series:
         """The id → pseudonym table (keep it as secret as the key)."""
