@@ -43,8 +43,8 @@ Examples
 --------
 >>> from custrel.models._mle import compress
 >>> p = compress({"x": np.array([1.0, 1.0, 2.0]), "t": np.array([3.0, 3.0, 4.0])}, None)
->>> p.weights.tolist(), p.columns["x"].tolist(), p.inverse.tolist()
-([2.0, 1.0], [1.0, 2.0], [0, 0, 1])
+>>> sorted(zip(p.columns["x"].tolist(), p.weights.tolist()))
+[(1.0, 2.0), (2.0, 1.0)]
 """
 
 from __future__ import annotations
@@ -250,14 +250,32 @@ class Patterns:
         return int(self.weights.size)
 
 
+def _column_codes(vals: FloatArray) -> tuple[IntArray, int]:
+    """Dense integer codes of one column: direct offsets for small-range integers, else hashing."""
+    n = vals.size
+    head = vals[:64]
+    if n and np.array_equal(head, np.floor(head)):
+        lo, hi = float(vals.min()), float(vals.max())
+        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 4 * n:
+            shifted = vals - lo
+            as_int = shifted.astype(np.int64)
+            if np.array_equal(as_int, shifted):
+                return as_int, int(hi - lo) + 1
+    codes, uniq = pd.factorize(vals, sort=False)
+    return codes.astype(np.int64), max(len(uniq), 1)
+
+
 def compress(columns: Mapping[str, FloatArray], weights: FloatArray | None) -> Patterns:
     """Collapse identical rows into weighted patterns with a packed-key unique.
 
-    Each column is factorised on its own (hash based, O(n)); the codes are packed
-    into one int64 key (mixed radix, re-factorising when the radix product would
-    overflow) and the key is factorised once more. This is much cheaper than
-    ``np.unique(axis=0)``, which sorts rows lexicographically. Patterns keep the
-    order of first appearance. ``-0.0`` and ``0.0`` are the same value.
+    Each column gets dense integer codes on its own (offsets for small-range
+    integer columns such as ``frequency``, hash factorisation otherwise, both
+    O(n)); the codes are packed into one int64 key (mixed radix, re-densified
+    when the radix product would overflow) and the key is densified once more,
+    with a lookup table when the key range is small and hashing otherwise. This is
+    much cheaper than ``np.unique(axis=0)``, which sorts rows lexicographically.
+    Pattern order is deterministic but unspecified. ``-0.0`` and ``0.0`` are the
+    same value.
     """
     names = list(columns)
     n = len(next(iter(columns.values()))) if names else 0
@@ -266,21 +284,31 @@ def compress(columns: Mapping[str, FloatArray], weights: FloatArray | None) -> P
     radix = 1
     for name in names:
         vals = np.asarray(columns[name], dtype=np.float64) + 0.0  # -0.0 -> 0.0
-        codes, uniq = pd.factorize(vals, sort=False)
-        k = max(len(uniq), 1)
+        codes, k = _column_codes(vals)
         if radix * k >= 2**62:
-            key = pd.factorize(key, sort=False)[0].astype(np.int64)
-            radix = int(key.max()) + 1 if n else 1
-        key = key * k + codes.astype(np.int64)
+            key, radix = _densify(key, radix)
+        key = key * k + codes
         radix *= k
-    inverse, _ = pd.factorize(key, sort=False)
-    inverse = inverse.astype(np.int64)
-    n_pat = int(inverse.max()) + 1 if n else 0
-    first = np.full(n_pat, n, dtype=np.int64)
-    np.minimum.at(first, inverse, np.arange(n, dtype=np.int64))
-    out = {c: np.asarray(columns[c], dtype=np.float64)[first] + 0.0 for c in names}
+    inverse, n_pat = _densify(key, radix)
+    # any row of a pattern represents it (all its rows are identical)
+    rep = np.zeros(n_pat, dtype=np.int64)
+    rep[inverse] = np.arange(n, dtype=np.int64)
+    out = {c: np.asarray(columns[c], dtype=np.float64)[rep] + 0.0 for c in names}
     wsum = np.bincount(inverse, weights=w, minlength=n_pat)
     return Patterns(columns=out, weights=wsum.astype(np.float64), inverse=inverse)
+
+
+def _densify(key: IntArray, radix: int) -> tuple[IntArray, int]:
+    """Map keys to 0..m-1 (m distinct keys): a lookup table for small radix, else hashing."""
+    if key.size == 0:
+        return key, 0
+    if radix <= 4 * key.size + 1024:
+        present = np.zeros(radix, dtype=np.int64)
+        present[key] = 1
+        table = np.cumsum(present) - 1
+        return table[key], int(table[-1]) + 1
+    codes, uniq = pd.factorize(key, sort=False)
+    return codes.astype(np.int64), len(uniq)
 
 
 # --------------------------------------------------------------------------- spec, config

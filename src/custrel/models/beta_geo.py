@@ -217,16 +217,22 @@ class _BetaGeoMixin:
         return x, tx, t_obs
 
     def _log_odds_dead(self, x: FloatArray, tx: FloatArray, t_obs: FloatArray) -> FloatArray:
-        """``log(P(dead)/P(alive))``; ``-inf`` for BG/NBD one-time buyers."""
+        """``log(P(dead)/P(alive))``; ``-inf`` for BG/NBD one-time buyers.
+
+        ``log(a/(b+x+m-1))`` is tabulated over ``0..max(x)`` (frequencies are
+        validated integers) and gathered, which saves a logarithm per customer.
+        """
         m = self._m
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        has2 = (x > 0) | (m == 1)
-        ratio = np.log1p((t_obs - tx) / (alpha + tx))
-        out: FloatArray = np.where(
-            has2,
-            np.log(a) - np.log(b + np.maximum(x + m, 1.0) - 1.0) + (r + x) * ratio,
-            -np.inf,
-        )
+        xi = x.astype(np.int64)
+        grid = np.arange(int(xi.max()) + 1 if xi.size else 1, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            table = np.where(
+                (grid > 0) | (m == 1),
+                np.log(a) - np.log(b + np.maximum(grid + m, 1.0) - 1.0),
+                -np.inf,
+            )
+        out: FloatArray = table[xi] + (r + x) * np.log1p((t_obs - tx) / (alpha + tx))
         return out
 
     # ------------------------------------------------------------------ likelihood
@@ -317,8 +323,14 @@ class _BetaGeoMixin:
         tt = _as_t(t, x.size)
         p_alive = special.expit(-self._log_odds_dead(x, tx, t_obs))
         # the Gauss hypergeometric part depends on (x, T, t) only
-        pats = compress({"x": x, "T": t_obs, "t": tt}, None)
-        f = self._cond_factor(pats.columns["x"], pats.columns["T"], pats.columns["t"])
+        cols = {"x": x, "T": t_obs} if np.ndim(t) == 0 else {"x": x, "T": t_obs, "t": tt}
+        pats = compress(cols, None)
+        t_pat = (
+            pats.columns["t"]
+            if "t" in cols
+            else np.full(pats.n_patterns, float(tt[0]) if tt.size else 0.0)
+        )
+        f = self._cond_factor(pats.columns["x"], pats.columns["T"], t_pat)
         return pd.Series(p_alive * f[pats.inverse], index=summary.index, name="expected_purchases")
 
     def expected_purchases_new_customer(self, t: float | ArrayLike) -> FloatArray:
