@@ -17,7 +17,7 @@ The flow mirrors the in-memory one:
    distinct (frequency, recency, T) patterns, which every model's ``fit``
    accepts through its ``weight`` column.
 3. :func:`score` applies fitted models per partition with ``map_partitions``
-   and an explicit ``meta``; :func:`global_cutoffs` computes population-level
+   and an explicit ``meta``; :func:`share_thresholds` computes population-level
    cutoffs once, so that rank-based rules stay correct when applied per partition.
 
 The default scheduler is whatever dask is configured to use: the local
@@ -961,6 +961,20 @@ def pattern_counts(
     ------
     SchemaError
         A pattern column is missing, or ``columns`` is empty or repeats a name.
+
+    Notes
+    -----
+    The BG/NBD likelihood of a customer depends on the history only through
+    ``(x, t_x, T)`` (Fader, Hardie & Lee 2005, eq. 6), so customers with the
+    same triple contribute identical terms and the sample log-likelihood is
+    ``sum_k weight_k * LL(x_k, t_x,k, T_k)``; the same holds for MBG/NBD and
+    Pareto/NBD, and for gamma-gamma with ``(x, monetary_value)``.
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your
+           customers" the easy way: an alternative to the Pareto/NBD model.
+           Marketing Science 24(2), 275-284.
 
     Examples
     --------
