@@ -253,6 +253,38 @@ def render_document(
 _MONEY = "{:,.0f}"
 
 
+#: Display names of profile and table columns in the report (the CSV keeps the stable names).
+_FRIENDLY: Final = {
+    "customers": "customers",
+    "share": "share of customers",
+    "revenue_window": "revenue, last 365 days",
+    "revenue_window_share": "share of revenue",
+    "strategy": "strategy",
+    "mean CLV": "mean CLV",
+    "state": "state",
+    "action": "action",
+    "last_tier": "last known tier",
+    "stage": "stage",
+    "tier": "tier",
+    "silver_action": "silver action",
+    "p_alive": "P(alive)",
+    "expected_purchases": "expected purchases",
+    "clv": "CLV",
+    "days_since_last": "days since last purchase",
+    "net_amount": "total spend to date",
+    "rfm_segment": "RFM segment",
+    "scheme": "classification",
+    "reason": "why undetermined",
+    "would_resolve": "data that would resolve it",
+    "actual": "actual",
+    "predicted": "predicted",
+}
+
+
+def _friendly(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=lambda c: _FRIENDLY.get(str(c), str(c)))
+
+
 def _plot_png(draw: Callable[[Any], object]) -> bytes | None:
     """Run ``draw(ax)`` on a fresh off-screen figure; ``None`` without matplotlib."""
     from custrel.errors import MissingDependencyError
@@ -409,7 +441,7 @@ def _sec_tiers(report: CRMReport) -> Section:
             "have no tier (undetermined, not active in the window)."
         )
         + fig
-        + table_html(tab)
+        + table_html(_friendly(tab))
     )
     return Section(id="tiers", title="Value tiers and their strategies", body=body)
 
@@ -442,7 +474,7 @@ def _sec_stages(report: CRMReport) -> Section:
             "than half of the customer's own earlier rate. Terminated: the customer is lost."
         )
         + fig
-        + table_html(tab)
+        + table_html(_friendly(tab))
     )
     return Section(id="stages", title="Lifecycle stages", body=body)
 
@@ -457,7 +489,7 @@ def _sec_state_tier(report: CRMReport) -> Section:
     body = paragraph(
         "Customers by relationship state (rows) and value tier (columns). Lost customers "
         "have no current tier; their action depends on their last known tier."
-    ) + table_html(tab)
+    ) + table_html(_friendly(tab))
     return Section(id="state-tier", title="Customer state × value tier", body=body)
 
 
@@ -533,7 +565,7 @@ def _sec_holdout(report: CRMReport) -> Section:
             "holdout purchases, by the number of repeat purchases in the calibration period:"
         )
         + fig
-        + table_html(tab, float_format=",.3f")
+        + table_html(_friendly(tab), float_format=",.3f")
     )
     return Section(id="holdout", title="Calibration vs holdout tracking", body=body)
 
@@ -579,7 +611,7 @@ def _sec_loyalty(report: CRMReport) -> Section:
         if prof[scheme].isna().all():
             continue
         parts.append(f"<h3>{escape(title)}</h3>")
-        parts.append(table_html(label_table(prof, scheme)))
+        parts.append(table_html(_friendly(label_table(prof, scheme))))
     schemes = [
         s
         for s in (
@@ -597,7 +629,7 @@ def _sec_loyalty(report: CRMReport) -> Section:
     ]
     und = undetermined_summary(prof, schemes)
     parts.append("<h3>Undetermined labels and the data that would resolve them</h3>")
-    parts.append(table_html(und, index=False))
+    parts.append(table_html(_friendly(und), index=False))
     return Section(id="loyalty", title="Loyalty types", body="".join(parts))
 
 
@@ -614,7 +646,7 @@ def _sec_lists(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> list[S
         wb = paragraph(
             f"Lost customers worth an active win-back (last known tier diamond or gold), most "
             f"valuable first; top {n} of {int((prof['action'].astype('string') == 'win_back').sum()):,}."
-        ) + table_html(lst)
+        ) + table_html(_friendly(lst))
     out.append(Section(id="win-back", title="Win-back list", body=wb))
     if prof["silver_action"].isna().all():
         up = paragraph("Upgrade candidates were not computed.")
@@ -624,7 +656,7 @@ def _sec_lists(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> list[S
         up = paragraph(
             f"Silver customers whose predicted value (CLV) ranks them with gold or diamond "
             f"customers: develop them. Top {n} of {total:,}, highest CLV first."
-        ) + table_html(lst)
+        ) + table_html(_friendly(lst))
     out.append(Section(id="upgrade", title="Upgrade list", body=up))
     return out
 
