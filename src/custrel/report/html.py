@@ -429,6 +429,8 @@ def _sec_tiers(report: CRMReport) -> Section:
             prof.groupby(prof["tier"], observed=False)["clv"].mean().reindex(tab.index)
         )
     determined = tab.loc[[t for t in tab.index if str(t) != "undetermined"], "customers"]
+    top, second = report.settings.crm.tier_cutoffs
+    nxt = second - top
     fig = _figure(
         lambda ax: plot_tier_pyramid(determined, ax=ax),
         alt="Customer pyramid: customers per value tier",
@@ -436,7 +438,8 @@ def _sec_tiers(report: CRMReport) -> Section:
     body = (
         paragraph(
             "Active customers (a purchase in the last 365 days) are ranked by their revenue "
-            "in that window: the top 5% are diamond, the next 15% gold, the rest silver. "
+            f"in that window: the top {top:.0%} are diamond, the next {nxt:.0%} gold, the rest "
+            "silver. "
             "Each tier gets its own service strategy; customers without a recent purchase "
             "have no tier (undetermined, not active in the window)."
         )
