@@ -16,7 +16,7 @@ from custrel.report.profile import CRMConfig
 @pytest.fixture(scope="module")
 def tx():
     t = simulate_transactions(400, seed=3).transactions
-    t["customer_id"] = t["customer_id"].map(lambda i: f"ID{i:04d}")
+    t["customer_id"] = t["customer_id"].map(lambda i: f"<b>ID{i:04d}</b>")  # markup in ids
     return t
 
 
@@ -93,6 +93,17 @@ def test_html_lists_show_pseudonyms_when_asked(report):
     if len(lost):
         assert p.pseudonymize(lost[:1])[0] in html_text or len(lost) > rep.settings.top_n
     assert "ID0001" not in html_text
+
+
+def test_customer_ids_with_markup_are_escaped_in_the_html(report):
+    rep, _ = report
+    html_text = rep.to_html()
+    assert "<b>ID" not in html_text
+    from custrel.report.tables import win_back_list
+
+    listed = win_back_list(rep.profile, n=rep.settings.top_n).index
+    assert len(listed) > 0
+    assert "&lt;b&gt;" + listed[0][3:-4] + "&lt;/b&gt;" in html_text
 
 
 def test_short_span_has_no_holdout_and_no_migration():
