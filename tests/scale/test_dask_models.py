@@ -23,6 +23,7 @@ from custrel.data import summarize_report
 from custrel.errors import ParameterError, SchemaError
 from custrel.labels import Labels
 from custrel.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from custrel.segment import midrank_levels
 from custrel.segment._ranks import share_above, tier_index_by_share
 from custrel.value import clv_frame
 
@@ -225,3 +226,56 @@ def test_property_thresholds_equal_strictly_above_share_rule(
     arr = np.array(values)
     th = cdask.share_thresholds(pd.Series(arr), cutoffs, bins=2, max_collect=3)
     np.testing.assert_array_equal(_tiers_from_thresholds(arr, th), _reference_tiers(arr, cutoffs))
+
+
+def test_midrank_thresholds_reproduce_population_levels_distributed() -> None:
+    rng = np.random.default_rng(11)
+    values = np.round(rng.gamma(0.7, 50.0, 15_000), 0)
+    values[rng.random(values.size) < 0.02] = np.nan
+    series = dd.from_pandas(pd.Series(values), npartitions=4)
+    th = cdask.midrank_thresholds(series, 5, bins=4, max_collect=30)
+    assert th == cdask.midrank_thresholds(pd.Series(values), 5)
+    levels = series.map_partitions(
+        cdask.level_by_thresholds, th, meta=pd.Series([], dtype=np.int64, name="level")
+    ).compute()
+    np.testing.assert_array_equal(levels.to_numpy(), midrank_levels(values, 5))
+    # domain.md §1.5 examples
+    assert cdask.level_by_thresholds(
+        pd.Series([5.0, 5, 5, 1]), cdask.midrank_thresholds(pd.Series([5.0, 5, 5, 1]), 3)
+    ).tolist() == [3, 3, 3, 1]
+    with pytest.raises(ParameterError, match="integer >= 1"):
+        cdask.midrank_thresholds(series, 0)
+    with pytest.raises(ParameterError, match="non-decreasing"):
+        cdask.level_by_thresholds(pd.Series([1.0]), (2.0, 1.0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.integers(-4, 4).map(float), st.just(np.nan)), min_size=1, max_size=50
+    ),
+    k=st.integers(1, 6),
+)
+def test_property_midrank_thresholds_equal_midrank_levels(values: list[float], k: int) -> None:
+    arr = np.array(values)
+    th = cdask.midrank_thresholds(pd.Series(arr), k, bins=2, max_collect=3)
+    got = cdask.level_by_thresholds(pd.Series(arr), th).to_numpy()
+    np.testing.assert_array_equal(got, midrank_levels(arr, k))
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)), min_size=0, max_size=40))
+def test_property_population_median_equals_pandas(values: list[float]) -> None:
+    s = pd.Series(values, dtype=np.float64)
+    got = cdask.population_median(s, bins=2, max_collect=3)
+    expected = s.median()
+    if np.isnan(expected):
+        assert np.isnan(got)
+    else:
+        assert got == expected
+
+
+def test_population_median_distributed() -> None:
+    values = np.random.default_rng(2).normal(size=10_001)
+    series = dd.from_pandas(pd.Series(values), npartitions=3)
+    assert cdask.population_median(series, max_collect=100) == float(np.median(values))

@@ -17,8 +17,9 @@ The flow mirrors the in-memory one:
    distinct (frequency, recency, T) patterns, which every model's ``fit``
    accepts through its ``weight`` column.
 3. :func:`score` applies fitted models per partition with ``map_partitions``
-   and an explicit ``meta``; :func:`share_thresholds` computes population-level
-   cutoffs once, so that rank-based rules stay correct when applied per partition.
+   and an explicit ``meta``; :func:`share_thresholds`, :func:`midrank_thresholds`
+   and :func:`population_median` compute population-level cutoffs once, so that
+   rank-based rules stay correct when applied per partition.
 
 The default scheduler is whatever dask is configured to use: the local
 threaded scheduler, or a ``dask.distributed.Client`` if one is active.
@@ -58,7 +59,10 @@ __all__ = [
     "calibration_holdout",
     "calibration_holdout_report",
     "fit",
+    "level_by_thresholds",
+    "midrank_thresholds",
     "pattern_counts",
+    "population_median",
     "read_log",
     "score",
     "share_thresholds",
@@ -1167,7 +1171,7 @@ def score(
     functions : mapping of name to callable, optional
         Per-customer functions ``summary partition -> Series | DataFrame | Labels``
         (a classifier whose rule only reads the customer's own row, or with
-        population cutoffs fixed beforehand, see :func:`share_thresholds`). A
+        population cutoffs fixed beforehand, see the Notes). A
         Series becomes column ``name``; a DataFrame ``name_<column>``; a
         ``Labels`` its ``name_label`` and ``name_reason`` columns.
     keep : sequence of str
@@ -1191,8 +1195,10 @@ def score(
     Rules that rank a customer against the whole population (value tiers by
     top share, RFM mid-rank scores, median splits) are *not* per-customer:
     applied per partition they would rank customers within their partition.
-    Compute the population cutoffs first (:func:`share_thresholds` for
-    strictly-above-share tiers) and pass a function applying the fixed cutoffs.
+    Compute the population cutoffs first (:func:`share_thresholds`,
+    :func:`midrank_thresholds`, :func:`population_median`) and pass a function
+    applying the fixed cutoffs (:func:`tier_by_thresholds`,
+    :func:`level_by_thresholds`).
 
     Examples
     --------
@@ -1473,3 +1479,167 @@ def tier_by_thresholds(
     codes: IntArrayT = np.minimum(idx, len(cats) - 1).astype(np.int64)
     cat = pd.Categorical.from_codes(codes, categories=pd.Index(cats), ordered=True)
     return pd.Series(cat, index=values.index, name="tier")
+
+
+def _count_lt_eq(part: pd.Series, x: float) -> tuple[int, int]:
+    v = part.to_numpy(dtype=np.float64)
+    return int((v < x).sum()), int((v == x).sum())
+
+
+def midrank_thresholds(
+    values: Any,
+    /,
+    k: int,
+    *,
+    bins: int = 2048,
+    max_collect: int = 1_000_000,
+) -> tuple[float, ...]:
+    """Exact value thresholds equivalent to population mid-rank levels ``1..k``.
+
+    custrel's score rule (domain.md §1.5, used by RFM scores and profile
+    tertiles) gives ``level_i = ceil(k * midrank_i / n)`` with the average rank
+    among the ``n`` non-NaN values. The level is non-decreasing in the value,
+    so ``level_i = 1 + #{j : v_i >= u_j}`` for thresholds ``u_1 <= ... <= u_(k-1)``;
+    this function finds them exactly with a few distributed passes, after which
+    :func:`level_by_thresholds` scores every partition independently.
+
+    Parameters
+    ----------
+    values : dask or pandas Series
+        The values to score (larger value, higher level); NaN values are not ranked.
+    k : int
+        Number of levels (>= 1).
+    bins, max_collect : int
+        See :func:`share_thresholds`.
+
+    Returns
+    -------
+    tuple of float
+        ``k - 1`` non-decreasing thresholds (``inf`` for a level nobody reaches).
+
+    Raises
+    ------
+    ParameterError
+        ``k`` not an integer >= 1, or invalid ``bins``/``max_collect``.
+
+    Notes
+    -----
+    With sorted values and a tie group at positions ``s..e`` (1-based), the
+    mid-rank is ``(s + e) / 2``, so level > j exactly when ``k (s + e) > 2 j n``.
+    The smallest such value is the order statistic at position
+    ``p = floor(j n / k) + 1`` if it qualifies, else the next larger value
+    (position ``e + 1``): one exact selection and one count per threshold.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> v = dd.from_pandas(pd.Series([1.0, 2, 3, 4, 5, 6]), npartitions=2)
+    >>> midrank_thresholds(v, 3)   # levels [1, 1, 2, 2, 3, 3]
+    (3.0, 5.0)
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        msg = f"the number of levels must be an integer >= 1; got {k!r}."
+        raise ParameterError(msg)
+    if bins < 2 or max_collect < 1:
+        msg = f"bins must be >= 2 and max_collect >= 1; got {bins!r} and {max_collect!r}."
+        raise ParameterError(msg)
+    parts = _partitions(values)
+    stats = _map(_range_stats, parts, -np.inf, np.inf)
+    n = int(sum(s[1] for s in stats))
+    if n == 0:
+        return tuple(np.inf for _ in range(int(k) - 1))
+    total = _Stats(count=n, lo=min(s[2] for s in stats), hi=max(s[3] for s in stats))
+    out: list[float] = []
+    for j in range(1, int(k)):
+        pos = (j * n) // int(k) + 1
+        cand = _kth_smallest(parts, pos, total, bins, max_collect)
+        counts = _map(_count_lt_eq, parts, cand)
+        less = sum(c[0] for c in counts)
+        eq = sum(c[1] for c in counts)
+        first, last = less + 1, less + eq
+        if int(k) * (first + last) > 2 * j * n:
+            out.append(cand)
+        elif last < n:
+            out.append(_kth_smallest(parts, last + 1, total, bins, max_collect))
+        else:
+            out.append(np.inf)
+    return tuple(out)
+
+
+def level_by_thresholds(values: pd.Series, /, thresholds: Sequence[float]) -> pd.Series:
+    """Levels ``1..k`` from fixed thresholds (``0`` for NaN), e.g. one partition's scores.
+
+    Parameters
+    ----------
+    values : Series
+        Values per customer.
+    thresholds : sequence of float
+        Non-decreasing thresholds from :func:`midrank_thresholds` (``k - 1`` of them).
+
+    Returns
+    -------
+    Series
+        int64 levels named ``"level"``, indexed like ``values``.
+
+    Raises
+    ------
+    ParameterError
+        Decreasing thresholds.
+
+    Examples
+    --------
+    >>> level_by_thresholds(pd.Series([1.0, 2, 3, 4, 5, 6, np.nan]), (3.0, 5.0)).tolist()
+    [1, 1, 2, 2, 3, 3, 0]
+    """
+    th = [float(x) for x in thresholds]
+    if any(b < a for a, b in itertools.pairwise(th)):
+        msg = f"thresholds must be non-decreasing; got {tuple(thresholds)!r}."
+        raise ParameterError(msg)
+    arr = values.to_numpy(dtype=np.float64)
+    level = np.ones(arr.size, dtype=np.int64)
+    for u in th:  # k - 1 thresholds, vectorised per threshold
+        level += arr >= u
+    level[np.isnan(arr)] = 0
+    return pd.Series(level, index=values.index, name="level")
+
+
+def population_median(values: Any, /, *, bins: int = 2048, max_collect: int = 1_000_000) -> float:
+    """Exact median of a distributed Series (NaN ignored), as ``pandas.Series.median``.
+
+    Median-split rules (repeat patronage, the loyalty classifiers) compare every
+    customer with the population median; compute it once with this function and
+    compare per partition (``>=``, as custrel's rules do).
+
+    Parameters
+    ----------
+    values : dask or pandas Series
+        The values.
+    bins, max_collect : int
+        See :func:`share_thresholds`.
+
+    Returns
+    -------
+    float
+        The median (the mean of the two middle values for an even count);
+        NaN when there is no value.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> population_median(dd.from_pandas(pd.Series([4.0, 1, np.nan, 3, 2]), npartitions=2))
+    2.5
+    """
+    if bins < 2 or max_collect < 1:
+        msg = f"bins must be >= 2 and max_collect >= 1; got {bins!r} and {max_collect!r}."
+        raise ParameterError(msg)
+    parts = _partitions(values)
+    stats = _map(_range_stats, parts, -np.inf, np.inf)
+    n = int(sum(s[1] for s in stats))
+    if n == 0:
+        return float("nan")
+    total = _Stats(count=n, lo=min(s[2] for s in stats), hi=max(s[3] for s in stats))
+    upper = _kth_smallest(parts, n // 2 + 1, total, bins, max_collect)
+    if n % 2:
+        return upper
+    lower = _kth_smallest(parts, n // 2, total, bins, max_collect)
+    return float(np.mean([lower, upper]))
