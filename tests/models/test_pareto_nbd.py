@@ -472,3 +472,35 @@ def test_works_with_the_holdout_evaluation_helpers(cdnow: pd.DataFrame) -> None:
     ).dt.days / 7
     e39 = float(CDNOW_MODEL.expected_purchases_new_customer(np.maximum(ages.to_numpy(), 0.0)).sum())
     assert float(track.loc[39, "expected"]) == pytest.approx(e39, rel=1e-9)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(
+    ("b", "c", "z"),
+    [
+        (3000.3, 3002.5, 0.3),
+        (1.7, 2500.4, 0.45),
+        (12.2, 14.0, 0.05),
+        (0.6, 2.2, 0.0),
+        (1.6, 1.8, 0.49),
+    ],
+)
+def test_hypergeometric_series_and_derivatives_match_mpmath(
+    monkeypatch: pytest.MonkeyPatch, b: float, c: float, z: float
+) -> None:
+    """log 2F1(1, b; c; z) and its b, c, z derivatives: Horner series vs 40-digit mpmath."""
+    monkeypatch.setattr(_pareto, "_SERIES_MIN_GROUP", 1)
+    got = _pareto._log_hyp_parts(np.array([b]), np.array([c]), np.array([z]), np.array([1.0]))
+    with mp.workdps(40):
+
+        def log_f(bb: mp.mpf, cc: mp.mpf, zz: mp.mpf) -> mp.mpf:
+            return mp.log(mp.hyp2f1(1, bb, cc, zz))
+
+        ref = [
+            log_f(b, c, z),
+            mp.diff(lambda t: log_f(t, c, z), b),
+            mp.diff(lambda t: log_f(b, t, z), c),
+            mp.diff(lambda t: log_f(b, c, t), z),
+        ]
+    for g, r in zip(got, ref, strict=True):
+        assert float(g[0]) == pytest.approx(float(r), rel=1e-12, abs=1e-15)

@@ -65,6 +65,88 @@ def _log_hyp(b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
     return np.asarray(np.log(special.hyp2f1(1.0, b, c, z)), dtype=np.float64)
 
 
+def _log_hyp_parts_scipy(
+    b: FloatArray, c: FloatArray, z: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``log F`` and its ``b``, ``c``, ``z`` derivatives with scipy's ``hyp2f1``.
+
+    ``F = 2F1(1, b; c; z)``; ``d log F / dz = (b/c) 2F1(2, b+1; c+1; z) / F``
+    exactly, the parameter derivatives by central differences (step 1e-5 times
+    the scale on which ``F`` varies).
+    """
+    f_val = special.hyp2f1(1.0, b, c, z)
+    f = np.log(f_val)
+    f_z = (b / c) * special.hyp2f1(2.0, b + 1.0, c + 1.0, z) / f_val
+    # F varies with b and c on the scale of min(b, c - b) (c - b can be small when b is large)
+    hb = 1e-5 * np.minimum(1.0 + b, c - b)
+    hc = 1e-5 * np.minimum(c, c - b)
+    f_b = (_log_hyp(b + hb, c, z) - _log_hyp(b - hb, c, z)) / (2.0 * hb)
+    f_c = (_log_hyp(b, c + hc, z) - _log_hyp(b, c - hc, z)) / (2.0 * hc)
+    return f, f_b, f_c, f_z
+
+
+_SERIES_ZMAX = 0.5
+_SERIES_MIN_GROUP = 64
+
+
+def _log_hyp_parts(
+    b: FloatArray, c: FloatArray, z: FloatArray, x: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``log F``, ``d log F / db``, ``d log F / dc``, ``d log F / dz`` for ``F = 2F1(1, b; c; z)``.
+
+    ``b`` and ``c`` depend on the frequency ``x`` only. For each distinct ``x``
+    whose arguments satisfy ``z <= 0.5`` (all of them for parameters like
+    CDNOW's), ``F = Σ_k u_k z^k`` with ``u_k = (b)_k / (c)_k`` is a power series
+    with *scalar* coefficients; it and its exact derivatives
+    (``∂u_k/∂b = u_k Σ_{j<k} 1/(b+j)``, ``∂u_k/∂c = -u_k Σ_{j<k} 1/(c+j)``) are
+    evaluated by Horner's rule, truncated where the geometric tail bound
+    ``z^K / (1 - z)`` falls below 1e-17 (the terms decrease at least like
+    ``z^k`` because ``b < c``). Other groups use scipy (see
+    :func:`_log_hyp_parts_scipy`).
+    """
+    n = x.size
+    f = np.empty(n)
+    f_b = np.empty(n)
+    f_c = np.empty(n)
+    f_z = np.empty(n)
+    done = np.zeros(n, dtype=bool)
+    if n:
+        order = None if bool(np.all(x[1:] >= x[:-1])) else np.argsort(x, kind="stable")
+        xs = x if order is None else x[order]
+        cuts = np.flatnonzero(xs[1:] != xs[:-1]) + 1
+        starts = np.concatenate([[0], cuts])
+        ends = np.concatenate([cuts, [n]])
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            if hi - lo < _SERIES_MIN_GROUP:
+                continue
+            idx = slice(lo, hi) if order is None else order[lo:hi]
+            zg = z[idx]
+            zmax = float(zg.max())
+            if zmax > _SERIES_ZMAX:
+                continue
+            i0 = lo if order is None else int(order[lo])
+            bg, cg = float(b[i0]), float(c[i0])
+            n_terms = (
+                1 if zmax <= 0.0 else int(np.ceil(np.log(1e-17 * (1 - zmax)) / np.log(zmax))) + 1
+            )
+            k = np.arange(n_terms + 1, dtype=np.float64)
+            u = np.concatenate([[1.0], np.cumprod((bg + k[:-1]) / (cg + k[:-1]))])
+            sb = np.concatenate([[0.0], np.cumsum(1.0 / (bg + k[:-1]))])
+            sc = np.concatenate([[0.0], np.cumsum(1.0 / (cg + k[:-1]))])
+            big_f = np.polyval(u[::-1], zg)
+            f[idx] = np.log(big_f)
+            f_b[idx] = np.polyval((u * sb)[::-1], zg) / big_f
+            f_c[idx] = -np.polyval((u * sc)[::-1], zg) / big_f
+            f_z[idx] = np.polyval((k[1:] * u[1:])[::-1], zg) / big_f
+            done[idx] = True
+    if not done.all():
+        rest = ~done
+        parts = _log_hyp_parts_scipy(b[rest], c[rest], z[rest])
+        for out, part in zip((f, f_b, f_c, f_z), parts, strict=True):
+            out[rest] = part
+    return f, f_b, f_c, f_z
+
+
 def _branch(
     r: float, alpha: float, s: float, beta: float, x: FloatArray, y: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -98,13 +180,7 @@ def _log_j_grad(
     """``log J`` and its gradient (shape ``(4, n)``) in ``(r, alpha, s, beta)``."""
     a, log_m, l1z, b, z, m = _branch(r, alpha, s, beta, x, y)
     c = a + 1.0
-    f_val = special.hyp2f1(1.0, b, c, z)
-    f = np.log(f_val)
-    f_z = (b / c) * special.hyp2f1(2.0, b + 1.0, c + 1.0, z) / f_val
-    hb = 1e-5 * (1.0 + b)
-    hc = 1e-5 * c
-    f_b = (_log_hyp(b + hb, c, z) - _log_hyp(b - hb, c, z)) / (2.0 * hb)
-    f_c = (_log_hyp(b, c + hc, z) - _log_hyp(b, c - hc, z)) / (2.0 * hc)
+    f, f_b, f_c, f_z = _log_hyp_parts(b, c, z, x)
     g = np.empty((4, x.size))
     if alpha >= beta:
         val = -a * log_m - np.log(a) - s * l1z + f
@@ -132,6 +208,12 @@ def pair_index(x: FloatArray, t_x: FloatArray, t_obs: FloatArray) -> dict[str, F
     keys = np.concatenate([x + 1j * (t_x + 0.0), x + 1j * (t_obs + 0.0)])
     codes, uniq = pd.factorize(keys, sort=False)
     uniq = np.asarray(uniq, dtype=np.complex128)
+    # pairs ordered by frequency: the hypergeometric series works on contiguous x-groups
+    perm = np.argsort(uniq.real, kind="stable")
+    rank = np.empty_like(perm)
+    rank[perm] = np.arange(perm.size)
+    uniq = uniq[perm]
+    codes = rank[codes]
     xc, xu = pd.factorize(x, sort=False)
     tc, tu = pd.factorize(t_obs + 0.0, sort=False)
     # the integer codes travel in the engine's float-typed data dict unconverted
