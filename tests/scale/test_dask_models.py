@@ -279,3 +279,17 @@ def test_population_median_distributed() -> None:
     values = np.random.default_rng(2).normal(size=10_001)
     series = dd.from_pandas(pd.Series(values), npartitions=3)
     assert cdask.population_median(series, max_collect=100) == float(np.median(values))
+
+
+def test_score_when_the_first_partition_is_empty(
+    summaries: tuple[pd.DataFrame, dd.DataFrame],
+) -> None:
+    mem, _ = summaries
+    empty = dd.from_pandas(mem.iloc[:0], npartitions=1)
+    dist = dd.concat([empty, dd.from_pandas(mem.iloc[:50], npartitions=2)])
+    model = BetaGeo(r=0.75, alpha=8.0, a=0.8, b=2.5, period="W")
+    got = cdask.score(dist, model=model).compute()
+    assert len(got) == 50
+    np.testing.assert_allclose(
+        got["p_alive"], model.probability_alive(mem.iloc[:50]), rtol=1e-12, atol=0
+    )

@@ -1243,9 +1243,11 @@ def _score_meta(summary: Any, args: tuple[Any, ...]) -> pd.DataFrame:
     """
     import warnings
 
-    sample = summary.head(5, npartitions=-1)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # e.g. dask's "insufficient elements for head"
+        sample = summary.head(5)  # the first partition only
+        if len(sample) == 0:
+            sample = summary.head(5, npartitions=-1)
         probe = _score_part(sample, *args)
     meta: pd.DataFrame = probe.iloc[:0]
     return meta
