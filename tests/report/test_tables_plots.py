@@ -167,3 +167,36 @@ def test_missing_matplotlib_names_the_plot_extra(monkeypatch):
     monkeypatch.setattr("importlib.import_module", lambda name: fake_import(name))
     with pytest.raises(MissingDependencyError, match=r"pip install 'custrel\[plot\]'"):
         plots.plot_label_counts(pd.Series([1], index=["x"]))
+
+
+def test_tracking_table_on_cdnow_counts_published_repeat_purchases():
+    import custrel
+    from custrel.datasets import load_cdnow
+    from custrel.models import BetaGeo
+
+    tx = custrel.read_transactions(load_cdnow())
+    # FHL (2005) BG/NBD parameters, alpha converted from weeks to days
+    model = BetaGeo(r=0.243, alpha=4.414 * 7, a=0.793, b=2.426, period="D")
+    tab = tables.tracking_table(
+        tx, model, calibration_end="1997-09-30", observation_end="1998-06-30", period="D"
+    )
+    assert tab.loc["1997-09-30", "actual"] == 2457  # calibration repeat purchases
+    assert tab.loc["1998-06-30", "actual"] == 2457 + 1882  # plus the holdout
+    assert not tab.loc["1997-09-30", "holdout"]
+    assert tab.loc["1997-10-01", "holdout"]
+    summary = custrel.summarize_report(tx, period="D", observation_end="1997-09-30").summary
+    assert len(summary) == 2357
+    by_hand = model.expected_purchases_new_customer(summary["T"].to_numpy()).sum()
+    assert tab.loc["1997-09-30", "expected"] == pytest.approx(by_hand, rel=1e-12)
+    assert (np.diff(tab["expected"].to_numpy()) >= 0).all()
+
+
+def test_plot_tracking_marks_the_calibration_end():
+    idx = pd.DatetimeIndex(["2024-01-07", "2024-01-14", "2024-01-21"], name="period_end")
+    tab = pd.DataFrame(
+        {"actual": [1, 3, 4], "expected": [1.5, 2.5, 4.0], "holdout": [False, False, True]},
+        index=idx,
+    )
+    ax = plots.plot_tracking(tab, calibration_end="2024-01-14", ax=Figure().subplots())
+    assert [ln.get_label() for ln in ax.lines[:2]] == ["actual", "model"]
+    assert len(ax.lines) == 3  # plus the vertical calibration line

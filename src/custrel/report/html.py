@@ -549,7 +549,7 @@ def _sec_p_alive(report: CRMReport) -> Section:
 
 
 def _sec_holdout(report: CRMReport) -> Section:
-    from custrel.report.plots import plot_holdout_by_frequency
+    from custrel.report.plots import plot_holdout_by_frequency, plot_tracking
     from custrel.report.tables import holdout_by_frequency
 
     if report.holdout is None:
@@ -561,7 +561,19 @@ def _sec_holdout(report: CRMReport) -> Section:
         lambda ax: plot_holdout_by_frequency(tab, ax=ax), alt="Calibration vs holdout purchases"
     )
     m = report.models
-    body = (
+    track = ""
+    if report.tracking is not None and len(report.tracking):
+        tr = report.tracking
+        last = tr.iloc[-1]
+        track = paragraph(
+            f"Cumulative repeat purchases of the customers acquired by {m['calibration_end']}: "
+            f"by {tr.index[-1].date()} they made {int(last['actual']):,}; the model fitted on "
+            f"the calibration period expected {last['expected']:,.0f}."
+        ) + _figure(
+            lambda ax: plot_tracking(tr, calibration_end=m["calibration_end"], ax=ax),
+            alt="Tracking of cumulative repeat purchases",
+        )
+    body = track + (
         paragraph(
             f"The model was fitted on purchases up to {m['calibration_end']} and asked to predict "
             f"each customer's purchases up to {m['holdout_end']}. Mean predicted and actual "

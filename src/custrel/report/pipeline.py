@@ -36,6 +36,7 @@ from custrel.migration import migration_matrix
 from custrel.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from custrel.report.privacy import Pseudonymizer
 from custrel.report.profile import CRMConfig, assemble_profile, crm_labels
+from custrel.report.tables import tracking_table
 from custrel.segment import segment_profiles
 from custrel.value import clv as clv_value
 
@@ -266,6 +267,9 @@ class CRMReport:
     holdout : DataFrame or None
         Calibration summary with ``frequency_holdout`` and the chosen model's
         ``predicted_holdout`` (when a holdout exists).
+    tracking : DataFrame or None
+        :func:`custrel.report.tables.tracking_table` of the chosen model's
+        calibration fit over calibration and holdout (when a holdout exists).
     migration : Mapping[str, DataFrame]
         Migration matrices by scheme between ``migration_dates``.
     migration_dates : tuple of Timestamp
@@ -282,6 +286,7 @@ class CRMReport:
     settings: ReportSettings = attrs.field(repr=False)
     model: Any = attrs.field(default=None, repr=False)
     holdout: pd.DataFrame | None = attrs.field(default=None, repr=False)
+    tracking: pd.DataFrame | None = attrs.field(default=None, repr=False)
     migration: Mapping[str, pd.DataFrame] = attrs.field(factory=dict, repr=False)
     migration_dates: tuple[pd.Timestamp, ...] = attrs.field(default=(), repr=False)
     notes: tuple[str, ...] = attrs.field(default=(), repr=False)
@@ -682,12 +687,20 @@ def run_report(
         base, summary=summary, scores=scores, labels=labels, period=cfg.period
     )
     holdout = None
-    if cal_summary is not None:
+    tracking = None
+    if cal_summary is not None and cal_end is not None:
         best = next(c for c in candidates if c.key == chosen)
         if best.fit is not None:
             holdout = cal_summary.copy()
             holdout["predicted_holdout"] = best.fit.model.expected_purchases(
                 cal_summary, t=float(cal_summary["duration_holdout"].iloc[0])
+            )
+            tracking = tracking_table(
+                tx,
+                best.fit.model,
+                calibration_end=cal_end,
+                observation_end=as_of,
+                period=cfg.period,
             )
     progress("building segment profiles")
     segments = _segments(labels, base=base, clv=clv, p_alive=p_alive)
@@ -727,6 +740,7 @@ def run_report(
         settings=settings,
         model=model,
         holdout=holdout,
+        tracking=tracking,
         migration=migration,
         migration_dates=dates,
         notes=tuple(notes),

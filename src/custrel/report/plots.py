@@ -36,6 +36,7 @@ __all__ = [
     "plot_migration_matrix",
     "plot_probability_alive_matrix",
     "plot_tier_pyramid",
+    "plot_tracking",
 ]
 
 _PALETTE = ("#102a43", "#334e68", "#486581", "#627d98", "#829ab1", "#9fb3c8", "#bcccdc")
@@ -226,4 +227,26 @@ def plot_migration_matrix(matrix: pd.DataFrame, /, *, ax: Axes | None = None) ->
     ax.set_xlabel("after")
     ax.set_ylabel("before")
     ax.set_title("Migration between evaluations")
+    return ax
+
+
+def plot_tracking(
+    table: pd.DataFrame, /, *, calibration_end: object = None, ax: Axes | None = None
+) -> Axes:
+    """Cumulative repeat purchases, actual vs model (``table`` is :func:`~custrel.report.tables.tracking_table`).
+
+    A dashed vertical line marks ``calibration_end`` when given.
+    """
+    ax = _axes(ax, "plot_tracking")
+    x = table.index.to_numpy()
+    ax.plot(x, table["actual"].to_numpy(dtype=np.float64), "-", color="#102a43", label="actual")
+    ax.plot(x, table["expected"].to_numpy(dtype=np.float64), "--", color="#e12d39", label="model")
+    if calibration_end is not None:
+        ax.axvline(pd.Timestamp(calibration_end), color="#829ab1", linestyle=":")  # type: ignore[arg-type]
+    ax.set_xlabel("date")
+    ax.set_ylabel("cumulative repeat purchases")
+    ax.set_title("Tracking: cumulative repeat purchases of the calibration cohort")
+    ax.legend()
+    fig: Any = ax.get_figure()
+    fig.autofmt_xdate()
     return ax

@@ -28,6 +28,7 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from custrel.errors import SchemaError
 from custrel.labels import UNDETERMINED
@@ -35,11 +36,13 @@ from custrel.labels import UNDETERMINED
 __all__ = [
     "RESOLVE_HINTS",
     "PurchaseModel",
+    "TrackingModel",
     "crosstab_counts",
     "headline_numbers",
     "holdout_by_frequency",
     "label_table",
     "probability_alive_matrix",
+    "tracking_table",
     "undetermined_summary",
     "upgrade_list",
     "value_quantiles",
@@ -85,6 +88,14 @@ class PurchaseModel(Protocol):
 
     def expected_purchases(self, summary: pd.DataFrame, /, *, t: float) -> pd.Series:
         """Conditional expected purchases in the next ``t`` periods."""
+        ...
+
+
+class TrackingModel(Protocol):
+    """A purchase model that also predicts the repeat purchases of a brand-new customer."""
+
+    def expected_purchases_new_customer(self, t: float | np.ndarray) -> np.ndarray:
+        """Expected repeat purchases in ``(0, t]`` after the first purchase."""
         ...
 
 
@@ -369,3 +380,93 @@ def holdout_by_frequency(
     labels = [str(i) if i < max_frequency else f"{max_frequency}+" for i in out.index]
     out.index = pd.Index(labels, name="frequency")
     return out
+
+
+def tracking_table(
+    transactions: pd.DataFrame,
+    model: TrackingModel,
+    /,
+    *,
+    calibration_end: object,
+    observation_end: object,
+    period: str | float = "W",
+) -> pd.DataFrame:
+    """Cumulative repeat purchases of the calibration cohort, actual vs model, period by period.
+
+    The tracking plot of Fader, Hardie & Lee (2005, Figure 2): the cohort is
+    every customer whose first purchase occasion is on or before
+    ``calibration_end``; a customer who first bought on day ``d`` is expected
+    to have made ``E[X(t - d)]`` repeat purchases by time ``t``
+    (``model.expected_purchases_new_customer``), and the model's curve is the
+    sum over the cohort. Purchase occasions follow :func:`custrel.summarize`
+    (same-day rows summed; a day is an occasion when its net amount is >= 0).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Normalised log with ``customer_id``, ``date``, ``amount`` (e.g.
+        :func:`custrel.read_transactions` or ``CustomerBase.transactions``).
+    model : TrackingModel
+        A model fitted on the calibration period, in the time unit ``period``.
+    calibration_end, observation_end : date-like
+        End of the calibration period and of the tracked span.
+    period : str or float
+        Time unit of the model and of the rows of the table.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``period_end`` (date): ``actual`` and ``expected`` cumulative
+        repeat purchases, and ``holdout`` (True after ``calibration_end``).
+
+    Examples
+    --------
+    >>> class Steady:  # one repeat purchase per period, for everybody
+    ...     def expected_purchases_new_customer(self, t):
+    ...         return np.asarray(t, dtype=float)
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "amount": [5.0, 5.0, 5.0],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"])})
+    >>> tracking_table(tx, Steady(), calibration_end="2024-01-03",
+    ...                observation_end="2024-01-07", period="D")
+                actual  expected  holdout
+    period_end
+    2024-01-02       0       1.0    False
+    2024-01-03       0       2.0    False
+    2024-01-04       0       4.0     True
+    2024-01-05       1       6.0     True
+    2024-01-06       1       8.0     True
+    2024-01-07       1      10.0     True
+    """
+    from custrel.data import TimeUnit
+
+    unit = TimeUnit.parse(period)
+    cal = pd.Timestamp(calibration_end).normalize()  # type: ignore[arg-type]
+    end = pd.Timestamp(observation_end).normalize()  # type: ignore[arg-type]
+    _need(transactions, ["customer_id", "date", "amount"], "tracking_table")
+    day_net = transactions.groupby(["customer_id", "date"], sort=True, observed=True)[
+        "amount"
+    ].sum()
+    occ = day_net[day_net >= 0].reset_index()
+    first = occ.groupby("customer_id", observed=True)["date"].transform("min")
+    in_cohort = first <= cal
+    repeat_days = occ.loc[in_cohort & (occ["date"] > first) & (occ["date"] <= end), "date"]
+    firsts = first[in_cohort].groupby(occ.loc[in_cohort, "customer_id"], observed=True).first()
+    start = firsts.min()
+    epoch = np.datetime64("1970-01-01", "D")
+
+    def to_days(dates: object) -> NDArray[np.float64]:
+        arr = np.asarray(dates, dtype="datetime64[D]") - epoch
+        return np.asarray(arr.astype(np.float64), dtype=np.float64)
+
+    n_steps = int(np.floor((to_days(end) - to_days(start)) / unit.days))
+    edges = to_days(start) + unit.days * np.arange(1, n_steps + 1)
+    actual = np.searchsorted(np.sort(to_days(repeat_days.to_numpy())), edges, side="right")
+    first_days, counts = np.unique(to_days(firsts.to_numpy()), return_counts=True)
+    age = np.maximum(edges[None, :] - first_days[:, None], 0.0) / unit.days
+    expected_each = np.asarray(model.expected_purchases_new_customer(age.ravel()), dtype=np.float64)
+    expected = counts @ expected_each.reshape(age.shape)
+    index = pd.DatetimeIndex((epoch + np.floor(edges).astype("timedelta64[D]")), name="period_end")
+    return pd.DataFrame(
+        {"actual": actual.astype(np.int64), "expected": expected, "holdout": index > cal},
+        index=index,
+    )
