@@ -35,7 +35,7 @@ import pandas as pd
 
 from custrel.errors import DataValidationError, ParameterError
 
-__all__ = ["UNDETERMINED", "LabelHistory", "Labels", "Reason"]
+__all__ = ["REASON_CODES", "UNDETERMINED", "LabelHistory", "Labels", "Reason"]
 
 #: The explicit label of a customer whose evidence is missing or too thin.
 UNDETERMINED: Final = "undetermined"
@@ -68,6 +68,9 @@ class Reason(enum.StrEnum):
 
 
 _REASON_CATEGORIES: Final = tuple(r.value for r in Reason)
+#: Integer code of each reason in the ``reason`` categorical (``-1`` means no reason);
+#: for :meth:`Labels.from_codes`.
+REASON_CODES: Final[Mapping[str, int]] = {r: i for i, r in enumerate(_REASON_CATEGORIES)}
 
 
 def _recode(values: pd.Categorical, categories: list[str], what: str) -> pd.Categorical:
@@ -175,6 +178,75 @@ class Labels:
                 data[k] = v
             else:
                 data[k] = np.asarray(v) if not isinstance(v, pd.Series) else v.to_numpy()
+        frame = pd.DataFrame(data, index=index.copy())
+        frame.index.name = "customer_id"
+        return cls(
+            scheme=scheme,
+            as_of=as_of,
+            frame=frame,
+            config=config,
+            diagnostics=dict(diagnostics or {}),
+        )
+
+    @classmethod
+    def from_codes(
+        cls,
+        *,
+        scheme: str,
+        as_of: pd.Timestamp | None,
+        config: object,
+        index: pd.Index,
+        codes: np.ndarray,
+        categories: Sequence[str],
+        reasons: np.ndarray | None = None,
+        candidates: np.ndarray | None = None,
+        evidence: Mapping[str, Any] | None = None,
+        diagnostics: Mapping[str, int] | None = None,
+    ) -> Labels:
+        """Assemble a :class:`Labels` from integer codes: the fast path for millions of customers.
+
+        ``codes[i]`` indexes ``categories`` (the determined labels in order);
+        ``-1`` or ``len(categories)`` means ``"undetermined"``. ``reasons`` are codes
+        from :data:`REASON_CODES` (``-1``: no reason). No per-value hashing happens.
+
+        Examples
+        --------
+        >>> lab = Labels.from_codes(
+        ...     scheme="tier", as_of=None, config=None,
+        ...     index=pd.Index(["a", "b", "c"], name="customer_id"),
+        ...     codes=np.array([1, 0, -1]), categories=("gold", "silver"),
+        ...     reasons=np.array([-1, -1, REASON_CODES[Reason.VALUE_MISSING]]))
+        >>> lab.frame["label"].tolist(), lab.frame["reason"].tolist()[2]
+        (['silver', 'gold', 'undetermined'], 'value_missing')
+        """
+        cats = [c for c in categories if c != UNDETERMINED]
+        if len(set(cats)) != len(cats):
+            msg = f"label categories must be unique; got {list(categories)!r}."
+            raise ParameterError(msg)
+        k = len(cats)
+        c = np.asarray(codes, dtype=np.int64)
+        if c.size != len(index) or (c.size and (int(c.min()) < -1 or int(c.max()) > k)):
+            msg = f"{c.size} label codes in [-1, {k}] expected for {len(index)} customers."
+            raise ParameterError(msg)
+        rc = (
+            np.full(c.size, -1, dtype=np.int64)
+            if reasons is None
+            else np.asarray(reasons, np.int64)
+        )
+        n_reasons = len(_REASON_CATEGORIES)
+        if rc.size != c.size or (rc.size and (int(rc.min()) < -1 or int(rc.max()) >= n_reasons)):
+            msg = f"reason codes must be -1 or index Reason ({n_reasons} values), one per customer."
+            raise ParameterError(msg)
+        data: dict[str, Any] = {
+            "label": pd.Categorical.from_codes(
+                np.where(c < 0, k, c), categories=pd.Index([*cats, UNDETERMINED]), ordered=True
+            ),
+            "reason": pd.Categorical.from_codes(rc, categories=pd.Index(list(_REASON_CATEGORIES))),
+        }
+        if candidates is not None:
+            data["candidates"] = pd.array(np.asarray(candidates, dtype=object), dtype="string")
+        for name, value in (evidence or {}).items():
+            data[name] = value.array if isinstance(value, pd.Series) else value
         frame = pd.DataFrame(data, index=index.copy())
         frame.index.name = "customer_id"
         return cls(

@@ -33,7 +33,6 @@ from custrel.data import CustomerBase
 from custrel.data._summary import _as_timestamp
 from custrel.errors import DataValidationError, ParameterError
 from custrel.labels import UNDETERMINED, LabelHistory, Labels, Reason
-from custrel.segment._build import labels_from_codes
 
 __all__ = [
     "ABSENT",
@@ -314,7 +313,7 @@ def transitions(
     for (src, dst), name in names.items():  # a handful of named transitions
         if src in pos and dst in pos:
             table[pos[src], pos[dst]] = code_of[name]
-    lab = labels_from_codes(
+    lab = Labels.from_codes(
         scheme="transition",
         as_of=after.as_of if isinstance(after, Labels) else None,
         config=MappingProxyType(dict(names)),
@@ -402,7 +401,7 @@ def stabilize(history: LabelHistory, /, *, min_consecutive: int = 2) -> LabelHis
         reason[carried] = reason_names.index(Reason.CARRIED_FORWARD.value)
         last[pos] = adopted
         prev_obs[pos] = obs
-        lab = labels_from_codes(
+        lab = Labels.from_codes(
             scheme=e.scheme,
             as_of=e.as_of,
             config=e.config,

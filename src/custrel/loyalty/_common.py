@@ -87,30 +87,22 @@ def build_labels(
     evidence: dict[str, object] | None = None,
     diagnostics: dict[str, int] | None = None,
 ) -> Labels:
-    """A :class:`Labels` from integer codes, with the frame layout of ``Labels.build``.
+    """A :class:`Labels` from integer codes (see :meth:`Labels.from_codes`).
 
     ``codes`` index ``(*categories, "undetermined")``; ``reasons`` index
-    :data:`REASONS` (``-1`` = none). Building categoricals from codes avoids
-    hashing a million strings per column. Evidence values may be arrays,
-    Categoricals or Series (taken by position).
+    :data:`REASONS` (``-1`` = none).
     """
-    cats = [*categories, UNDETERMINED]
-    data: dict[str, Any] = {
-        "label": pd.Categorical.from_codes(codes, categories=pd.Index(cats), ordered=True),
-        "reason": pd.Categorical.from_codes(reasons, categories=pd.Index(list(REASONS))),
-    }
-    if candidates is not None:
-        data["candidates"] = pd.array(candidates, dtype="string")
-    for key, value in (evidence or {}).items():
-        data[key] = value.array if isinstance(value, pd.Series) else value
-    frame = pd.DataFrame(data, index=index.copy())
-    frame.index.name = "customer_id"
-    return Labels(
+    return Labels.from_codes(
         scheme=scheme,
         as_of=as_of,
-        frame=frame,
         config=config,
-        diagnostics=dict(diagnostics or {}),
+        index=index,
+        codes=np.asarray(codes),
+        categories=categories,
+        reasons=np.asarray(reasons),
+        candidates=candidates,
+        evidence=evidence,
+        diagnostics=diagnostics,
     )
 
 

@@ -17,16 +17,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from custrel.errors import ParameterError
-from custrel.labels import UNDETERMINED, Labels, Reason
+from custrel.labels import REASON_CODES, Labels
 
 __all__ = ["REASON_CODE", "categorical", "labels_from_codes", "reason_codes"]
 
 IntArray = NDArray[np.int64]
 
-_REASONS: Final = tuple(r.value for r in Reason)
 #: Position of each reason in the ``reason`` categorical.
-REASON_CODE: Final[Mapping[str, int]] = {r: i for i, r in enumerate(_REASONS)}
+REASON_CODE: Final[Mapping[str, int]] = REASON_CODES
 
 
 def reason_codes(n: int) -> IntArray:
@@ -58,23 +56,13 @@ def labels_from_codes(
     diagnostics: Mapping[str, int] | None = None,
 ) -> Labels:
     """Labels whose determined label is ``categories[codes[i]]``; ``codes[i] == -1`` is undetermined."""
-    cats = [c for c in categories if c != UNDETERMINED]
-    if len(set(cats)) != len(cats):
-        msg = f"label categories must be unique; got {list(categories)!r}."
-        raise ParameterError(msg)
-    k = len(cats)
-    c = np.asarray(codes, dtype=np.int64)
-    if c.size != len(index) or (c.size and (c.min() < -1 or c.max() >= k)):
-        msg = f"{c.size} label codes for {len(index)} customers and {k} categories."
-        raise ParameterError(msg)
-    lab = categorical(np.where(c < 0, k, c), [*cats, UNDETERMINED], ordered=True)
-    rc = reason_codes(c.size) if reasons is None else np.asarray(reasons, dtype=np.int64)
-    frame = pd.DataFrame({"label": lab, "reason": categorical(rc, _REASONS)}, index=index.copy())
-    frame.index.name = "customer_id"
-    return Labels(
+    return Labels.from_codes(
         scheme=scheme,
         as_of=as_of,
-        frame=frame,
         config=config,
-        diagnostics=dict(diagnostics or {}),
+        index=index,
+        codes=codes,
+        categories=categories,
+        reasons=reasons,
+        diagnostics=diagnostics,
     )
