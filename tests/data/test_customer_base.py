@@ -275,3 +275,22 @@ def test_feature_invariants(log: pd.DataFrame, offset: int) -> None:
     np.testing.assert_allclose(
         f["net_amount"].sum(), log.loc[log["date"] <= as_of, "amount"].sum(), atol=1e-6
     )
+
+
+def test_window_as_long_as_the_tenure_covers_every_occasion() -> None:
+    """domain.md §1.2: when L >= T_days the window covers all occasions (L = T_days included)."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "date": ["2024-01-01", "2024-06-01", "2023-12-31", "2024-06-01"],
+            "amount": [10.0, 20.0, 5.0, 7.0],
+        }
+    )
+    base = build_customer_base(tx, as_of="2024-12-31", window_days=365)
+    f = base.features
+    assert f.loc["a", "T_days"] == 365  # 2024 is a leap year
+    assert f.loc["a", "revenue_window"] == 30.0
+    assert f.loc["a", "occasions_window"] == 2
+    assert f.loc["b", "T_days"] == 366  # tenure longer than the window: first purchase left out
+    assert f.loc["b", "revenue_window"] == 7.0
+    assert f.loc["b", "occasions_window"] == 1

@@ -519,9 +519,13 @@ def _build(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_ipt = np.where(freq >= 1, recency / np.maximum(freq, 1), np.nan)
     net_amount = np.bincount(codes, weights=amounts, minlength=n)
-    in_win = (end - days) < window_days
+    # domain.md §1.2: the window is (as_of - L, as_of], except that a window at least
+    # as long as the customer's tenure (L >= T_days) covers every occasion.
+    covers_all = t_days <= window_days
+    age = end - days
+    in_win = (age < window_days) | (covers_all[codes] & (age <= t_days[codes]))
     rev_w = np.bincount(codes[in_win], weights=amounts[in_win], minlength=n)
-    occ_in_win = (end - od) < window_days
+    occ_in_win = ((end - od) < window_days) | covers_all[oc]
     occ_w = np.bincount(oc[occ_in_win], minlength=n).astype(np.float64)
     if costs is not None:
         margin_w = np.asarray(
