@@ -127,3 +127,19 @@ def test_mbgnbd_evaluates_like_bgnbd(cdnow_summary: pd.DataFrame) -> None:
     a = holdout_errors(CDNOW, cdnow_summary)
     b = holdout_errors(mbg, cdnow_summary)
     assert abs(a.mae - b.mae) < 0.05
+
+
+def test_expected_tracking_curve_sums_new_customer_expectations() -> None:
+    from custrel.models.evaluate import expected_tracking_curve
+
+    first = np.array([0.0, 0.0, 3.0, 10.0])
+    times = np.array([2.0, 5.0, 12.0])
+    curve = expected_tracking_curve(CDNOW, first, times)
+    manual = [
+        sum(float(CDNOW.expected_purchases_new_customer(max(t - s, 0.0))) for s in first)
+        for t in times
+    ]
+    np.testing.assert_allclose(curve.to_numpy(), manual, rtol=1e-12)
+    assert curve.name == "expected_cumulative_purchases"
+    with pytest.raises(ParameterError, match="finite"):
+        expected_tracking_curve(CDNOW, [np.nan], [1.0])

@@ -71,6 +71,7 @@ __all__ = [
     "TrackingError",
     "calibration_frequency_table",
     "cohort_tracking",
+    "expected_tracking_curve",
     "frequency_histogram_fit",
     "holdout_errors",
     "tracking_error",
@@ -314,6 +315,48 @@ def frequency_histogram_fit(
     )
 
 
+def expected_tracking_curve(
+    model: _Cohort, first_purchase: ArrayLike, times: ArrayLike, /
+) -> pd.Series:
+    """Expected cumulative repeat purchases of a cohort at calendar ``times``.
+
+    ``sum_i E[X(t - s_i)]`` over customers whose first purchase is at ``s_i``
+    (``t - s_i < 0`` counts 0), from the model's
+    ``expected_purchases_new_customer``; evaluated once per distinct ``s_i``.
+
+    Parameters
+    ----------
+    model : purchase model
+        Any model with ``expected_purchases_new_customer(t)``.
+    first_purchase : array-like
+        First-purchase time of each customer, in model time units from a common origin.
+    times : array-like
+        Calendar times (same origin and unit).
+
+    Returns
+    -------
+    Series
+        Named ``"expected_cumulative_purchases"``, indexed by ``times``.
+
+    Examples
+    --------
+    >>> from custrel.models import BetaGeo
+    >>> m = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> expected_tracking_curve(m, [0.0, 0.0, 10.0], [5.0, 20.0]).round(3).tolist()
+    [0.487, 1.757]
+    """
+    s = np.asarray(first_purchase, dtype=np.float64).ravel()
+    t = np.asarray(times, dtype=np.float64).ravel()
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(t))):
+        msg = "expected_tracking_curve: first_purchase and times must be finite."
+        raise ParameterError(msg)
+    s_uniq, s_count = np.unique(s, return_counts=True)
+    age = np.maximum(t[None, :] - s_uniq[:, None], 0.0)
+    e_new = np.asarray(model.expected_purchases_new_customer(age), dtype=np.float64)
+    values = (s_count[:, None] * e_new).sum(axis=0)
+    return pd.Series(values, index=pd.Index(t, name="t"), name="expected_cumulative_purchases")
+
+
 def cohort_tracking(
     model: _Cohort,
     transactions: pd.DataFrame | str | Path,
@@ -387,10 +430,7 @@ def cohort_tracking(
     k = np.arange(1, n_periods + 1, dtype=np.float64)
     edges_days = k * unit.days
     actual = np.searchsorted(np.sort(repeat_day), edges_days, side="right").astype(np.float64)
-    s_uniq, s_count = np.unique(first_day / unit.days, return_counts=True)
-    age = np.maximum(k[None, :] - s_uniq[:, None], 0.0)
-    e_new = np.asarray(model.expected_purchases_new_customer(age), dtype=np.float64)
-    expected = (s_count[:, None] * e_new).sum(axis=0)
+    expected = expected_tracking_curve(model, first_day / unit.days, k).to_numpy()
     out = pd.DataFrame(
         {"actual": actual, "expected": expected},
         index=pd.RangeIndex(1, n_periods + 1, name="period"),
