@@ -112,7 +112,7 @@ def test_short_span_has_no_holdout_and_no_migration():
     assert isinstance(rep, CRMReport)
     assert rep.holdout is None
     assert rep.models["calibration_end"] is None
-    assert "too short" in rep.models["choice"]["reason"]
+    assert rep.models["choice"]["reason"] == "BG/NBD was requested (--model bgnbd)."
     assert rep.migration == {}
     assert any("Migration not shown" in n for n in rep.notes)
     html_text = rep.to_html()
@@ -137,3 +137,17 @@ def test_notebook_display_is_short_and_escaped(report):
     html_text = rep._repr_html_()
     assert "<strong>CRMReport</strong>" in html_text
     assert "customer equity" in html_text
+
+
+def test_short_span_auto_choice_is_by_log_likelihood_on_all_data():
+    t = simulate_transactions(200, seed=8, days=70, acquisition_days=35).transactions
+    rep = run_report(t, settings=ReportSettings(crm=CRMConfig(min_population=1)))
+    fitted = [c for c in rep.models["candidates"] if c["fit"] is not None]
+    assert fitted
+    best = max(fitted, key=lambda c: c["fit"]["loglik"])
+    assert rep.models["choice"]["model"] == best["key"]
+    assert "log-likelihood on all data" in rep.models["choice"]["reason"]
+    assert "too short" in rep.models["choice"]["reason"]
+    assert all(c["holdout"] == {} for c in fitted)
+    # the chosen candidate was fitted on all data and is reused, not refitted
+    assert rep.models["purchase_model"]["loglik"] == best["fit"]["loglik"]

@@ -386,6 +386,7 @@ def _choose_calibration_end(
 
 def _compare_models(
     tx: pd.DataFrame,
+    full_summary: pd.DataFrame,
     *,
     settings: ReportSettings,
     first: pd.Timestamp,
@@ -393,7 +394,11 @@ def _compare_models(
     notes: list[str],
     progress: Progress,
 ) -> tuple[list[ModelCandidate], str, str, pd.DataFrame | None, pd.Timestamp | None]:
-    """Fit the candidates on a calibration period; return them, the choice and the reason."""
+    """Fit the candidates on a calibration period; return them, the choice and the reason.
+
+    Without a holdout the candidates are fitted on ``full_summary`` and compared
+    by log-likelihood (they all have four parameters, so AIC and BIC agree).
+    """
     period = settings.crm.period
     unit = TimeUnit.parse(period)
     keys = list(MODEL_KEYS) if settings.model == "auto" else [settings.model]
@@ -414,37 +419,40 @@ def _compare_models(
     for key in keys:  # at most three models
         label = MODEL_KEYS[key][1]
         progress(f"fitting {label}")
-        if summary is None:
-            candidates.append(ModelCandidate(key=key, label=label))
-            continue
+        data = full_summary if summary is None else summary
         try:
-            with _Notes(notes, f"{label} (calibration): "):
-                fit = _fit_model(key, summary, period)
+            with _Notes(notes, f"{label} ({'all data' if summary is None else 'calibration'}): "):
+                fit = _fit_model(key, data, period)
         except (ParameterError, DataValidationError, RuntimeError) as exc:
             candidates.append(ModelCandidate(key=key, label=label, error=str(exc).splitlines()[0]))
+            continue
+        if summary is None:
+            candidates.append(ModelCandidate(key=key, label=label, fit=fit))
             continue
         duration = float(summary["duration_holdout"].iloc[0])
         pred = fit.model.expected_purchases(summary, t=duration).to_numpy(dtype=np.float64)
         metrics = _holdout_metrics(summary["frequency_holdout"].to_numpy(dtype=np.float64), pred)
         candidates.append(ModelCandidate(key=key, label=label, fit=fit, holdout=metrics))
     usable = [c for c in candidates if c.fit is not None]
-    if summary is not None and not usable:
+    notes.extend(f"{c.label} was not compared: {c.error}" for c in candidates if c.fit is None)
+    if not usable:
         errors = "; ".join(f"{c.label}: {c.error}" for c in candidates)
-        msg = f"no purchase model could be fitted on the calibration period ({errors})."
+        msg = f"no purchase model could be fitted ({errors})."
         raise DataValidationError(msg)
-    if summary is None:
-        chosen = keys[0] if settings.model != "auto" else "bgnbd"
-        reason = (
-            f"The data span is too short for a holdout check (it needs at least 8 "
-            f"{unit.name}-periods on each side), so the models are compared by log-likelihood "
-            "on all data."
-        )
-        return candidates, chosen, reason, None, None
-    assert cal_end is not None  # a summary exists only with a calibration end
     if settings.model != "auto":
         c = usable[0]
-        reason = f"{c.label} was requested with --model {c.key}."
+        reason = f"{c.label} was requested (--model {c.key})."
         return candidates, c.key, reason, summary, cal_end
+    if summary is None or cal_end is None:
+        best = max(usable, key=lambda c: c.loglik)
+        others = ", ".join(f"{c.label} {c.loglik:,.2f}" for c in usable if c is not best)
+        reason = (
+            f"{best.label} was chosen by log-likelihood on all data ({best.loglik:,.2f}"
+            + (f" vs {others}" if others else "")
+            + f"): the data span is too short for a holdout check (it needs at least 8 "
+            f"{unit.name}-periods on each side of the split)."
+        )
+        return candidates, best.key, reason, None, None
     best = min(usable, key=lambda c: (c.holdout["rmse"], -c.loglik))
     others = ", ".join(f"{c.label} {c.holdout['rmse']:.4f}" for c in usable if c is not best)
     reason = (
@@ -454,7 +462,6 @@ def _compare_models(
         + (f" (vs {others})" if others else "")
         + f"; its calibration log-likelihood is {best.loglik:,.2f}."
     )
-    notes.extend(f"{c.label} was not compared: {c.error}" for c in candidates if c.fit is None)
     return candidates, best.key, reason, summary, cal_end
 
 
@@ -635,13 +642,22 @@ def run_report(
     )
     if rep.exclusions:
         notes.append(f"Data notes: {rep.exclusions.describe()}.")
+    summary = base.btyd_summary(period=cfg.period)
     candidates, chosen, reason, cal_summary, cal_end = _compare_models(
-        tx, settings=settings, first=first, as_of=as_of, notes=notes, progress=progress
+        tx,
+        summary,
+        settings=settings,
+        first=first,
+        as_of=as_of,
+        notes=notes,
+        progress=progress,
     )
     progress(f"fitting {MODEL_KEYS[chosen][1]} on all data up to {as_of.date()}")
-    summary = base.btyd_summary(period=cfg.period)
-    with _Notes(notes, f"{MODEL_KEYS[chosen][1]}: "):
-        full_fit = _fit_model(chosen, summary, cfg.period)
+    if cal_end is None and any(c.key == chosen and c.fit is not None for c in candidates):
+        full_fit = next(c.fit for c in candidates if c.key == chosen)  # fitted on all data
+    else:
+        with _Notes(notes, f"{MODEL_KEYS[chosen][1]}: "):
+            full_fit = _fit_model(chosen, summary, cfg.period)
     model = full_fit.model
     progress("scoring customers (P(alive), expected purchases, spend, CLV)")
     p_alive = model.probability_alive(summary).rename("p_alive")
