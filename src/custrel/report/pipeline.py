@@ -600,8 +600,9 @@ def run_report(
     customer's purchases in the holdout period that follows; the model with
     the smallest root-mean-square error per customer is chosen (ties broken
     by calibration log-likelihood) and refitted on all data up to ``as_of``.
-    Without a long enough holdout, BG/NBD is used. The choice and the reason
-    are recorded in ``models["choice"]``.
+    Without a long enough holdout (8 periods on each side of the split) they
+    are fitted on all data and compared by log-likelihood. The choice and the
+    reason are recorded in ``models["choice"]``.
 
     Parameters
     ----------
