@@ -343,7 +343,7 @@ def expected_tracking_curve(
     >>> from custrel.models import BetaGeo
     >>> m = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> expected_tracking_curve(m, [0.0, 0.0, 10.0], [5.0, 20.0]).round(3).tolist()
-    [0.487, 1.757]
+    [0.479, 1.922]
     """
     s = np.asarray(first_purchase, dtype=np.float64).ravel()
     t = np.asarray(times, dtype=np.float64).ravel()
