@@ -50,7 +50,7 @@ def _brute_loglik(m: BetaGeoBetaBinom, x: int, tx: int, n: int) -> float:
         0,
         1,
         epsabs=0,
-        epsrel=1e-10,
+        epsrel=1e-9,
     )[0]
     return math.log(val)
 

@@ -400,24 +400,30 @@ class _BetaGeoMixin:
             msg = f"n must be non-negative integers; got {n!r}."
             raise ParameterError(msg)
         tt = _scalar_t(t)
-        nf = nn.astype(np.float64)
-        m, r, alpha, a, b = self._m, self.r, self.alpha, self.a, self.b
-        q = tt / (alpha + tt)
-        log_nb = (
-            special.gammaln(r + nf)
-            - special.gammaln(r)
-            - special.gammaln(nf + 1.0)
-            + r * (np.log(alpha) - np.log(alpha + tt))
-            + special.xlogy(nf, q)
-        )
-        first = np.exp(special.betaln(a, b + nf + m) - special.betaln(a, b) + log_nb)
-        has2 = (nf > 0) | (m == 1)
-        tail = np.where(nf > 0, special.betainc(np.maximum(nf, 1.0), r, q), 1.0)
-        coef = np.exp(
-            special.betaln(a + 1.0, b + np.maximum(nf + m, 1.0) - 1.0) - special.betaln(a, b)
-        )
-        pmf = first + np.where(has2, coef * tail, 0.0)
+        pmf = self._pmf_grid(nn.astype(np.float64), np.array([tt]))[0]
         return pd.Series(pmf, index=pd.Index(nn, name="n"), name="pmf")
+
+    def _pmf_grid(self, nf: FloatArray, ts: FloatArray) -> FloatArray:
+        """``P(X(t) = n)`` on the grid ``ts x nf`` (shape ``(len(ts), len(nf))``), vectorised."""
+        m, r, alpha, a, b = self._m, self.r, self.alpha, self.a, self.b
+        n2 = nf[None, :]
+        t2 = ts[:, None]
+        q = t2 / (alpha + t2)
+        log_nb = (
+            special.gammaln(r + n2)
+            - special.gammaln(r)
+            - special.gammaln(n2 + 1.0)
+            + r * (np.log(alpha) - np.log(alpha + t2))
+            + special.xlogy(n2, q)
+        )
+        first = np.exp(special.betaln(a, b + n2 + m) - special.betaln(a, b) + log_nb)
+        has2 = (n2 > 0) | (m == 1)
+        tail = np.where(n2 > 0, special.betainc(np.maximum(n2, 1.0), r, q), 1.0)
+        coef = np.exp(
+            special.betaln(a + 1.0, b + np.maximum(n2 + m, 1.0) - 1.0) - special.betaln(a, b)
+        )
+        out: FloatArray = first + np.where(has2, coef * tail, 0.0)
+        return out
 
     def discounted_expected_transactions(
         self, summary: pd.DataFrame, /, *, discount_rate: float

@@ -266,7 +266,8 @@ def frequency_histogram_fit(
     The expected number of customers with ``k`` repeat purchases is
     ``sum_i P(X(T_i) = k)``, using each customer's own ``T`` (``n_periods``
     for BG/BB); the model's ``purchase_count_pmf`` is evaluated once per
-    distinct ``T``.
+    distinct ``T`` (custrel's BG/NBD and MBG/NBD evaluate all distinct ``T`` in one
+    vectorised call).
 
     Parameters
     ----------
@@ -297,11 +298,22 @@ def frequency_histogram_fit(
     w_t = np.bincount(inv, weights=w, minlength=uniq.size)
     ks = np.arange(max_frequency)
     expected = np.zeros(max_frequency + 1)
-    for t_u, wt in zip(uniq, w_t, strict=True):
-        t_arg: float | int = int(t_u) if tcol == "n_periods" else float(t_u)
-        pmf = np.asarray(model.purchase_count_pmf(ks, t_arg), dtype=np.float64)
-        expected[:max_frequency] += wt * pmf
-        expected[max_frequency] += wt * max(0.0, 1.0 - float(pmf.sum()))
+    grid = getattr(model, "_pmf_grid", None)
+    if grid is not None and tcol == "T":
+        # custrel's continuous-time models evaluate the whole (T, n) grid at once
+        pmf_all = np.asarray(grid(ks.astype(np.float64), uniq), dtype=np.float64)
+    else:  # one call per distinct T (not per customer)
+        pmf_all = np.stack(
+            [
+                np.asarray(
+                    model.purchase_count_pmf(ks, int(t_u) if tcol == "n_periods" else float(t_u)),
+                    dtype=np.float64,
+                )
+                for t_u in uniq
+            ]
+        )
+    expected[:max_frequency] = w_t @ pmf_all
+    expected[max_frequency] = float(np.sum(w_t * np.maximum(0.0, 1.0 - pmf_all.sum(axis=1))))
     labels = list(cats.categories)
     table = pd.DataFrame(
         {"observed": observed, "expected": expected},
