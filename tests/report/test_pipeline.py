@@ -123,6 +123,8 @@ def test_short_span_has_no_holdout_and_no_migration():
 def test_bad_settings_are_parameter_errors(tx):
     with pytest.raises(ParameterError, match=r"ReportSettings\.model must be one of"):
         ReportSettings(model="magic")
+    with pytest.raises(ParameterError, match=r"ReportSettings\.top_n must be an int >= 1; got 0"):
+        ReportSettings(top_n=0)
     with pytest.raises(ParameterError, match="as_of must be a date"):
         ReportSettings(as_of="soon")
     with pytest.raises(ParameterError, match="calibration_end"):

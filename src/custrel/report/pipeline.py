@@ -118,6 +118,12 @@ def _calibration_end(value: object) -> pd.Timestamp | None:
     return _ts_or_none(value, "calibration_end")
 
 
+def _positive_int(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"ReportSettings.{attr.name} must be an int >= 1; got {value!r}."
+        raise ParameterError(msg)
+
+
 def _model_key(_inst: object, _attr: object, value: str) -> None:
     if value != "auto" and value not in MODEL_KEYS:
         msg = f"ReportSettings.model must be one of auto, {', '.join(MODEL_KEYS)}; got {value!r}."
@@ -154,7 +160,7 @@ class ReportSettings:
     calibration_end: pd.Timestamp | None = attrs.field(default=None, converter=_calibration_end)
     model: ModelKey = attrs.field(default="auto", validator=_model_key)
     crm: CRMConfig = attrs.field(factory=CRMConfig)
-    top_n: int = 50
+    top_n: int = attrs.field(default=50, validator=_positive_int)
     migration: bool = True
 
 
