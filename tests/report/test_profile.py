@@ -140,6 +140,12 @@ def test_config_validation():
         CRMConfig(discount_rate=1.5)
     with pytest.raises(ParameterError, match="period"):
         CRMConfig(period="fortnight")
+    with pytest.raises(ParameterError, match="cutoffs"):
+        CRMConfig(tier_cutoffs=(0.5, 0.2))
+    with pytest.raises(ParameterError, match="bins"):
+        CRMConfig(rfm_bins=1)
+    with pytest.raises(ParameterError, match=r"CRMConfig\.min_population must be an int >= 1"):
+        CRMConfig(min_population=0)
     assert CRMConfig(
         period="D", horizon=12, horizon_period="M"
     ).horizon_in_periods == pytest.approx(365.25)

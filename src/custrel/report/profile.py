@@ -150,6 +150,20 @@ def _optional_period(_inst: object, _attr: attrs.Attribute[str | None], value: s
         TimeUnit.parse(value)
 
 
+def _cutoffs(_inst: object, _attr: object, value: tuple[float, float]) -> None:
+    ValueTiers(cutoffs=tuple(value))  # raises ParameterError with the rule
+
+
+def _bins(_inst: object, _attr: object, value: int) -> None:
+    RFMScores(bins=value)
+
+
+def _min_population(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"CRMConfig.{attr.name} must be an int >= 1; got {value!r}."
+        raise ParameterError(msg)
+
+
 @attrs.frozen(kw_only=True)
 class CRMConfig:
     """Settings of the CRM profile; every threshold is a documented default of its scheme.
@@ -182,9 +196,9 @@ class CRMConfig:
     discount_rate: float = attrs.field(default=0.10, validator=_rate)
     p_alive_lost: float = attrs.field(default=0.5, validator=_rate)
     hiatus_days: float = attrs.field(default=270.0, validator=_positive)
-    tier_cutoffs: tuple[float, float] = (0.05, 0.20)
-    rfm_bins: int = 5
-    min_population: int = 30
+    tier_cutoffs: tuple[float, float] = attrs.field(default=(0.05, 0.20), validator=_cutoffs)
+    rfm_bins: int = attrs.field(default=5, validator=_bins)
+    min_population: int = attrs.field(default=30, validator=_min_population)
 
     @property
     def horizon_in_periods(self) -> float:
