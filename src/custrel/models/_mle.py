@@ -176,6 +176,18 @@ def check_btyd_summary(
     cols = ("frequency", "recency", "T")
     _require_columns(summary, cols, what)
     x, tx, t_obs = (_numeric(summary, c, what) for c in cols)
+    # fast path: one combined test (NaN fails every comparison); details only on failure
+    ok = (
+        (x >= 0)
+        & (x < 2.0**53)
+        & (x == np.floor(x))
+        & (tx >= 0)
+        & (tx <= t_obs)
+        & ((x > 0) | (tx == 0))
+        & (t_obs < np.inf)
+    )
+    if bool(ok.all()) and "weight" not in summary.columns:
+        return x, tx, t_obs, np.ones(x.size, dtype=np.float64)
     plist = ProblemList(what)
     idx = summary.index
     for name, arr in zip(cols, (x, tx, t_obs), strict=True):
