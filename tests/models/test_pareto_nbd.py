@@ -504,3 +504,15 @@ def test_hypergeometric_series_and_derivatives_match_mpmath(
         ]
     for g, r in zip(got, ref, strict=True):
         assert float(g[0]) == pytest.approx(float(r), rel=1e-12, abs=1e-15)
+
+
+def test_fit_on_weighted_patterns_equals_fit_on_customers(cdnow: pd.DataFrame) -> None:
+    cols = ["frequency", "recency", "T"]
+    patterns = cdnow.groupby(cols, as_index=False).size().rename(columns={"size": "weight"})
+    assert len(patterns) < len(cdnow)
+    a = ParetoNBD.fit(cdnow[cols], period="W")
+    b = ParetoNBD.fit(patterns, period="W")
+    assert b.n_customers == a.n_customers == 2357
+    assert b.loglik == pytest.approx(a.loglik, abs=1e-6)
+    for name in ("r", "alpha", "s", "beta"):
+        assert getattr(b.model, name) == pytest.approx(getattr(a.model, name), rel=1e-5)
