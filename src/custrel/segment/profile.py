@@ -104,14 +104,14 @@ class BehaviourProfile:
     ...                             "2024-05-01", "2024-11-01", "2024-12-01"],
     ...                    "amount": [10.0, 10.0, 10.0, 50.0, 70.0, 20.0]})
     >>> from custrel.data import build_customer_base
-    >>> base = build_customer_base(tx, as_of="2024-12-31")  # 2024-01-01 is outside the 365 days
+    >>> base = build_customer_base(tx, as_of="2024-12-31")  # a's tenure is 365 days: all in window
     >>> prof = BehaviourProfile(levels=3).segment(base)
     >>> prof.frame[["label", "behaviour_reason"]]
                     label        behaviour_reason
     customer_id
     a            P1A3B3C2                     NaN
-    b            P3A3B?C3  insufficient_occasions
-    c            P2A1B?C2  insufficient_occasions
+    b            P3A2B?C3  insufficient_occasions
+    c            P2A1B?C1  insufficient_occasions
     """
 
     levels: int = attrs.field(default=3, validator=int_at_least(2))
