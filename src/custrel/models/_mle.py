@@ -70,6 +70,7 @@ __all__ = [
     "DEFAULT_FIT_CONFIG",
     "FitConfig",
     "FitResult",
+    "ModelDisplay",
     "ModelSpec",
     "Patterns",
     "check_btyd_summary",
@@ -463,6 +464,32 @@ DEFAULT_FIT_CONFIG = FitConfig()
 # --------------------------------------------------------------------------- result
 def _period_name(period: TimeUnit | None) -> str:
     return "unspecified" if period is None else period.name
+
+
+class ModelDisplay:
+    """Notebook display shared by every model: ``_repr_html_`` lists the parameters.
+
+    Examples
+    --------
+    >>> from custrel.models import BetaGeo
+    >>> html = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)._repr_html_()
+    >>> "<td>alpha</td><td>4.414</td>" in html
+    True
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{field.name}</td><td>{getattr(self, field.name):.6g}</td></tr>"
+            for field in attrs.fields(type(self))  # type: ignore[arg-type]
+            if field.name != "period"
+        )
+        period = _period_name(getattr(self, "period", None))
+        return (
+            f"<div><b>{type(self).__name__}</b> (time unit: {period})"
+            f"<table><tr><th>parameter</th><th>value</th></tr>{rows}</table></div>"
+        )
 
 
 @attrs.frozen(kw_only=True, eq=False)

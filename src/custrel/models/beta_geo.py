@@ -41,6 +41,7 @@ from custrel.models._mle import (
     DEFAULT_FIT_CONFIG,
     FitConfig,
     FitResult,
+    ModelDisplay,
     ModelSpec,
     check_btyd_summary,
     compress,
@@ -198,7 +199,7 @@ def _near_one(a: float) -> list[float]:
     return [a] if abs(a - 1.0) > 1e-7 else [1.0 - 1e-7, 1.0 + 1e-7]
 
 
-class _BetaGeoMixin:
+class _BetaGeoMixin(ModelDisplay):
     """Shared BG/NBD (``_m = 0``) and MBG/NBD (``_m = 1``) mathematics."""
 
     _m: ClassVar[int] = 0

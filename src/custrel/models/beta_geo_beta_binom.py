@@ -43,6 +43,7 @@ from custrel.models._mle import (
     DEFAULT_FIT_CONFIG,
     FitConfig,
     FitResult,
+    ModelDisplay,
     ModelSpec,
     _numeric,
     _require_columns,
@@ -225,7 +226,7 @@ def _future(t: float | ArrayLike, n: int, name: str) -> FloatArray:
 
 
 @attrs.frozen(kw_only=True)
-class BetaGeoBetaBinom:
+class BetaGeoBetaBinom(ModelDisplay):
     """BG/BB model with fixed parameters (Fader, Hardie & Shang 2010).
 
     Parameters

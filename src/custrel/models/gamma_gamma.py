@@ -31,7 +31,15 @@ from scipy import special
 
 from custrel.data._validate import ProblemList
 from custrel.errors import DataWarning, ParameterError, SchemaError
-from custrel.models._mle import FitConfig, FitResult, ModelSpec, fit_mle, positive_param, weights_of
+from custrel.models._mle import (
+    FitConfig,
+    FitResult,
+    ModelDisplay,
+    ModelSpec,
+    fit_mle,
+    positive_param,
+    weights_of,
+)
 from custrel.models._special import FloatArray
 
 if TYPE_CHECKING:
@@ -165,7 +173,7 @@ def _spend_data(
 
 
 @attrs.frozen(kw_only=True)
-class GammaGamma:
+class GammaGamma(ModelDisplay):
     r"""Gamma-gamma spend model with fixed parameters (Fader, Hardie & Lee 2005).
 
     Parameters

@@ -39,6 +39,7 @@ from custrel.models import _pareto
 from custrel.models._mle import (
     FitConfig,
     FitResult,
+    ModelDisplay,
     ModelSpec,
     check_btyd_summary,
     fit_mle,
@@ -140,7 +141,7 @@ def _scalar(t: float, name: str = "t") -> float:
 
 
 @attrs.frozen(kw_only=True)
-class ParetoNBD:
+class ParetoNBD(ModelDisplay):
     r"""Pareto/NBD model with fixed parameters (Schmittlein, Morrison & Colombo 1987).
 
     Parameters

@@ -37,6 +37,7 @@ from custrel.errors import DataValidationError, ParameterError, SchemaError
 from custrel.models._mle import (
     FitConfig,
     FitResult,
+    ModelDisplay,
     ModelSpec,
     fit_mle,
     parse_period,
@@ -175,7 +176,7 @@ def _tenure_data(data: pd.DataFrame, what: str) -> tuple[FloatArray, FloatArray,
 
 
 @attrs.frozen(kw_only=True)
-class ShiftedBetaGeo:
+class ShiftedBetaGeo(ModelDisplay):
     """Shifted-beta-geometric retention model with fixed parameters (Fader & Hardie 2007).
 
     Parameters
