@@ -706,7 +706,9 @@ def fit_mle(
     ) -> Callable[[FloatArray], tuple[float, FloatArray]]:
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
             p = np.exp(theta)
-            total, g = grad_fn(p, dat, w)
+            # trial points may overflow; a non-finite value is rejected just below
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                total, g = grad_fn(p, dat, w)
             f = -total / n_customers + pen * float(np.sum(p * p))
             gl = -(g * p) / n_customers + pen * 2.0 * p * p
             if not (np.isfinite(f) and np.all(np.isfinite(gl))):
