@@ -13,7 +13,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import custrel.scale.dask as cdask
@@ -247,18 +247,43 @@ def _logs(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=15, deadline=None)
-@given(log=_logs(), nparts=st.integers(1, 4), out_parts=st.integers(1, 3))
+@given(
+    log=_logs(),
+    nparts=st.integers(1, 4),
+    out_parts=st.integers(1, 3),
+    zero_net=st.sampled_from(["occasion", "not_occasion"]),
+)
 def test_property_distributed_summary_identical_for_any_partitioning(
-    log: pd.DataFrame, nparts: int, out_parts: int
+    log: pd.DataFrame, nparts: int, out_parts: int, zero_net: str
 ) -> None:
     end = _DAY0 + pd.Timedelta(days=15)
-    expected = summarize_report(log, period="D", observation_end=end)
+    expected = summarize_report(log, period="D", observation_end=end, zero_net=zero_net)
     rep = cdask.summarize_report(
-        _ddf(log, nparts), period="D", observation_end=end, npartitions=out_parts
+        _ddf(log, nparts), period="D", observation_end=end, npartitions=out_parts, zero_net=zero_net
     )
     got = rep.summary.compute().sort_index()
     pd.testing.assert_frame_equal(got, expected.summary, check_exact=True, check_index_type=False)
     assert rep.exclusions == expected.exclusions
+
+
+@settings(max_examples=10, deadline=None)
+@given(log=_logs(), nparts=st.integers(1, 4))
+def test_property_distributed_calibration_holdout_identical(log: pd.DataFrame, nparts: int) -> None:
+    first, last = log["date"].min(), log["date"].max()
+    assume(last > first)
+    cal = first + (last - first) // 2
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always", DataWarning)
+        expected = calibration_holdout(log, calibration_end=cal, period="D")
+    rep = cdask.calibration_holdout_report(_ddf(log, nparts), calibration_end=cal, period="D")
+    got = rep.summary.compute().sort_index()
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_index_type=False)
+    messages = [str(w.message) for w in rec if issubclass(w.category, DataWarning)]
+    if rep.exclusions:
+        assert len(messages) == 1
+        assert rep.exclusions.describe() in messages[0]
+    else:
+        assert messages == []
 
 
 def _same_day_heavy_log() -> pd.DataFrame:

@@ -479,10 +479,15 @@ def _merge_exclusions(counts: pd.DataFrame, examples: pd.DataFrame) -> Exclusion
     pool: dict[str, list[object]] = {}
     for reason, cid in examples.itertuples(index=False):
         pool.setdefault(str(reason), []).append(cid)
+    order = {r: i for i, r in enumerate((ROWS_AFTER_END, NO_OCCASION, FIRST_IN_HOLDOUT))}
+
+    def canonical(d: Mapping[str, Any]) -> list[str]:  # the in-memory order of reasons
+        return sorted(d, key=lambda r: (order.get(r, len(order)), r))
+
     return Exclusions(
-        rows=rows,
-        customers=customers,
-        examples={k: _first_examples(v) for k, v in pool.items()},
+        rows={k: rows[k] for k in canonical(rows)},
+        customers={k: customers[k] for k in canonical(customers)},
+        examples={k: _first_examples(pool[k]) for k in canonical(pool)},
     )
 
 
