@@ -211,3 +211,36 @@ def test_summary_properties(tx: pd.DataFrame, perm_seed: int) -> None:
     kept = tx.loc[tx["customer_id"].isin(s.index), "amount"].sum()
     assert s["total_amount"].sum() == pytest.approx(kept, abs=1e-6)
     assert (s["n_occasions"] == s["frequency"] + 1).all()
+
+
+def test_calibration_holdout_report_accounts_for_every_customer() -> None:
+    """Returns-only customers are counted even when all their rows lie after the calibration end."""
+    from custrel.data import calibration_holdout_report
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 3, 4, 5],
+            "date": [
+                "2024-01-01",
+                "2024-02-10",
+                "2024-01-05",
+                "2024-02-05",
+                "2024-02-07",
+                "2024-03-20",
+            ],
+            "amount": [10.0, 20.0, -5.0, 7.0, -4.0, 9.0],
+        }
+    )
+    rep = calibration_holdout_report(
+        tx, calibration_end="2024-01-31", observation_end="2024-02-29", period="D"
+    )
+    assert list(rep.summary.index) == [1]
+    assert rep.calibration_end == pd.Timestamp("2024-01-31")
+    assert dict(rep.exclusions.rows) == {"rows_after_observation_end": 1}
+    assert dict(rep.exclusions.customers) == {
+        "no_purchase_occasion": 2,  # customer 2 (calibration return) and 4 (holdout return only)
+        "first_purchase_after_calibration_end": 1,  # customer 3
+    }
+    assert rep.exclusions.examples["no_purchase_occasion"] == (2, 4)
+    n_rows_customers = tx.loc[pd.to_datetime(tx["date"]) <= "2024-02-29", "customer_id"].nunique()
+    assert len(rep.summary) + sum(rep.exclusions.customers.values()) == n_rows_customers

@@ -15,6 +15,7 @@ from custrel.data._summary import (
     Exclusions,
     SummaryReport,
     calibration_holdout,
+    calibration_holdout_report,
     summarize,
     summarize_report,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "TransactionColumns",
     "build_customer_base",
     "calibration_holdout",
+    "calibration_holdout_report",
     "convert_duration",
     "period_days",
     "read_transactions",

@@ -30,6 +30,7 @@ __all__ = [
     "Exclusions",
     "SummaryReport",
     "calibration_holdout",
+    "calibration_holdout_report",
     "summarize",
     "summarize_report",
 ]
@@ -83,6 +84,7 @@ class SummaryReport:
     exclusions: Exclusions
     period: TimeUnit
     observation_end: pd.Timestamp
+    calibration_end: pd.Timestamp | None = None
 
 
 def _as_timestamp(value: object, name: str) -> pd.Timestamp:
@@ -229,6 +231,67 @@ def _summary_frame(
     return summary, excl, runs.codes[runs.has_occasion], to_ids
 
 
+def _calibration_holdout_frame(
+    tx: pd.DataFrame | dict[str, pd.Series],
+    *,
+    unit: TimeUnit,
+    cal_day: int,
+    end_day: int,
+    zero_net: ZeroNet,
+) -> tuple[pd.DataFrame, Exclusions]:
+    """Calibration summary plus holdout outcomes of validated columns, and the exclusions.
+
+    Every customer with rows on or before ``end_day`` who is not in the summary is
+    counted: returns only (``no_purchase_occasion``) or a first purchase after
+    the calibration end (``first_purchase_after_calibration_end``).
+    """
+    days = _day_numbers(tx["date"])
+    amounts = tx["amount"].to_numpy(dtype=np.float64)
+    cd, to_ids, n_after = rows_to_customer_days(tx["customer_id"], days, amounts, end_day=end_day)
+    in_cal = cd.day <= cal_day
+    cal_runs = _customer_runs(
+        CustomerDays(cust=cd.cust[in_cal], day=cd.day[in_cal], net=cd.net[in_cal]), zero_net
+    )
+    summary = _frame(cal_runs, to_ids, unit=unit, end_day=cal_day)
+    # holdout occasions per customer, matched to the calibration customers by code
+    hold = ~in_cal & occasion_mask(cd.net, zero_net)
+    h_cust, h_net = cd.cust[hold], cd.net[hold]
+    hs = group_starts(h_cust)
+    h_codes = h_cust[hs]
+    h_count = np.diff(np.append(hs, h_cust.size))
+    h_sum = np.add.reduceat(h_net, hs) if hs.size else np.empty(0)
+    s_codes = cal_runs.codes[cal_runs.has_occasion]
+    fh = np.zeros(s_codes.size, dtype=np.int64)
+    sh = np.zeros(s_codes.size)
+    if h_codes.size and s_codes.size:
+        pos = np.minimum(np.searchsorted(s_codes, h_codes), s_codes.size - 1)
+        hit = s_codes[pos] == h_codes
+        fh[pos[hit]] = h_count[hit]
+        sh[pos[hit]] = h_sum[hit]
+    summary["frequency_holdout"] = fh
+    with np.errstate(invalid="ignore", divide="ignore"):
+        summary["monetary_value_holdout"] = np.where(fh > 0, sh / np.maximum(fh, 1), 0.0)
+    summary["duration_holdout"] = (end_day - cal_day) / unit.days
+    # newcomers: holdout buyers without any calibration row
+    if h_codes.size and cal_runs.codes.size:
+        pos = np.minimum(np.searchsorted(cal_runs.codes, h_codes), cal_runs.codes.size - 1)
+        new_codes = h_codes[cal_runs.codes[pos] != h_codes]
+    else:
+        new_codes = h_codes
+    rows = {ROWS_AFTER_END: n_after} if n_after else {}
+    # everyone else with rows has no purchase occasion (e.g. only returns, maybe all
+    # after the calibration end)
+    all_codes = cd.cust[group_starts(cd.cust)]
+    others = np.setdiff1d(all_codes, np.concatenate((s_codes, new_codes)), assume_unique=True)
+    customers_x: dict[str, int] = {}
+    examples_x: dict[str, tuple[object, ...]] = {}
+    for reason, codes in ((NO_OCCASION, others), (FIRST_IN_HOLDOUT, new_codes)):
+        if codes.size:
+            customers_x[reason] = int(codes.size)
+            examples_x[reason] = tuple(to_ids(codes[:5]))
+    return summary, Exclusions(rows=rows, customers=customers_x, examples=examples_x)
+
+
 def summarize_report(
     transactions: pd.DataFrame | str | Path,
     /,
@@ -353,6 +416,58 @@ def summarize(
     return report.summary
 
 
+def calibration_holdout_report(
+    transactions: pd.DataFrame | str | Path,
+    /,
+    *,
+    calibration_end: object,
+    observation_end: object = None,
+    period: Period,
+    columns: TransactionColumns = _DEFAULT_COLUMNS,
+    zero_net: ZeroNet = "occasion",
+) -> SummaryReport:
+    """Like :func:`calibration_holdout`, but return the summary with its :class:`Exclusions`.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 3],
+    ...                    "date": ["2024-01-01", "2024-02-05", "2024-02-10", "2024-02-12"],
+    ...                    "amount": [10.0, 40.0, 5.0, -3.0]})
+    >>> rep = calibration_holdout_report(tx, calibration_end="2024-01-31",
+    ...                                  observation_end="2024-02-28", period="D")
+    >>> rep.summary[["frequency", "frequency_holdout"]]
+                 frequency  frequency_holdout
+    customer_id
+    1                    0                  1
+    >>> dict(rep.exclusions.customers)
+    {'no_purchase_occasion': 1, 'first_purchase_after_calibration_end': 1}
+    """
+    unit = TimeUnit.parse(period)
+    tx = _prepare(transactions, columns)
+    dmin, dmax = tx["date"].min().normalize(), tx["date"].max().normalize()
+    cal = _as_timestamp(calibration_end, "calibration_end")
+    end = dmax if observation_end is None else _as_timestamp(observation_end, "observation_end")
+    if not dmin <= cal < dmax:
+        msg = (
+            f"calibration_end {cal.date()} must lie within the data, on or after the first "
+            f"transaction ({dmin.date()}) and before the last ({dmax.date()})."
+        )
+        raise DataValidationError(msg)
+    if not cal < end:
+        msg = f"calibration_end {cal.date()} must be before observation_end {end.date()}."
+        raise DataValidationError(msg)
+    summary, exclusions = _calibration_holdout_frame(
+        tx, unit=unit, cal_day=day_number(cal), end_day=day_number(end), zero_net=zero_net
+    )
+    return SummaryReport(
+        summary=summary,
+        exclusions=exclusions,
+        period=unit,
+        observation_end=end,
+        calibration_end=cal,
+    )
+
+
 def calibration_holdout(
     transactions: pd.DataFrame | str | Path,
     /,
@@ -415,64 +530,13 @@ def calibration_holdout(
     1                    1  30.0                  1                    40.0              28.0
     2                    0  28.0                  0                     0.0              28.0
     """
-    unit = TimeUnit.parse(period)
-    tx = _prepare(transactions, columns)
-    dmin, dmax = tx["date"].min().normalize(), tx["date"].max().normalize()
-    cal = _as_timestamp(calibration_end, "calibration_end")
-    end = dmax if observation_end is None else _as_timestamp(observation_end, "observation_end")
-    if not dmin <= cal < dmax:
-        msg = (
-            f"calibration_end {cal.date()} must lie within the data, on or after the first "
-            f"transaction ({dmin.date()}) and before the last ({dmax.date()})."
-        )
-        raise DataValidationError(msg)
-    if not cal < end:
-        msg = f"calibration_end {cal.date()} must be before observation_end {end.date()}."
-        raise DataValidationError(msg)
-    cal_day, end_day = day_number(cal), day_number(end)
-    days = _day_numbers(tx["date"])
-    amounts = tx["amount"].to_numpy(dtype=np.float64)
-    cd, to_ids, n_after = rows_to_customer_days(tx["customer_id"], days, amounts, end_day=end_day)
-    in_cal = cd.day <= cal_day
-    cal_runs = _customer_runs(
-        CustomerDays(cust=cd.cust[in_cal], day=cd.day[in_cal], net=cd.net[in_cal]), zero_net
+    report = calibration_holdout_report(
+        transactions,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        period=period,
+        columns=columns,
+        zero_net=zero_net,
     )
-    summary = _frame(cal_runs, to_ids, unit=unit, end_day=cal_day)
-    n_no_occ, ex = _no_occasion(cal_runs, to_ids)
-    # holdout occasions per customer, matched to the calibration customers by code
-    hold = ~in_cal & occasion_mask(cd.net, zero_net)
-    h_cust, h_net = cd.cust[hold], cd.net[hold]
-    hs = group_starts(h_cust)
-    h_codes = h_cust[hs]
-    h_count = np.diff(np.append(hs, h_cust.size))
-    h_sum = np.add.reduceat(h_net, hs) if hs.size else np.empty(0)
-    s_codes = cal_runs.codes[cal_runs.has_occasion]
-    fh = np.zeros(s_codes.size, dtype=np.int64)
-    sh = np.zeros(s_codes.size)
-    if h_codes.size and s_codes.size:
-        pos = np.minimum(np.searchsorted(s_codes, h_codes), s_codes.size - 1)
-        hit = s_codes[pos] == h_codes
-        fh[pos[hit]] = h_count[hit]
-        sh[pos[hit]] = h_sum[hit]
-    summary["frequency_holdout"] = fh
-    with np.errstate(invalid="ignore", divide="ignore"):
-        summary["monetary_value_holdout"] = np.where(fh > 0, sh / np.maximum(fh, 1), 0.0)
-    summary["duration_holdout"] = (end_day - cal_day) / unit.days
-    # newcomers: holdout buyers without any calibration row
-    if h_codes.size and cal_runs.codes.size:
-        pos = np.minimum(np.searchsorted(cal_runs.codes, h_codes), cal_runs.codes.size - 1)
-        new_codes = h_codes[cal_runs.codes[pos] != h_codes]
-    else:
-        new_codes = h_codes
-    rows = {ROWS_AFTER_END: n_after} if n_after else {}
-    customers_x: dict[str, int] = {}
-    examples_x: dict[str, tuple[object, ...]] = {}
-    if n_no_occ:
-        customers_x[NO_OCCASION] = n_no_occ
-        examples_x[NO_OCCASION] = ex
-    if new_codes.size:
-        customers_x[FIRST_IN_HOLDOUT] = int(new_codes.size)
-        examples_x[FIRST_IN_HOLDOUT] = tuple(to_ids(new_codes[:5]))
-    exclusions = Exclusions(rows=rows, customers=customers_x, examples=examples_x)
-    _warn(exclusions)
-    return summary
+    _warn(report.exclusions)
+    return report.summary

@@ -42,8 +42,13 @@ from numpy.typing import NDArray
 from custrel._optional import require
 from custrel.data import Exclusions, TransactionColumns
 from custrel.data import summarize_report as _memory_report
-from custrel.data._kernel import customer_days, day_number, encode, group_starts, occasion_mask
-from custrel.data._summary import FIRST_IN_HOLDOUT, NO_OCCASION, ROWS_AFTER_END
+from custrel.data._kernel import day_number
+from custrel.data._summary import (
+    FIRST_IN_HOLDOUT,
+    NO_OCCASION,
+    ROWS_AFTER_END,
+    _calibration_holdout_frame,
+)
 from custrel.data._time import Period, TimeUnit
 from custrel.data._transactions import read_transactions
 from custrel.errors import DataValidationError, DataWarning, ParameterError, SchemaError
@@ -373,50 +378,17 @@ def _holdout_part(
 ) -> tuple[pd.DataFrame, _PartExclusions]:
     """Calibration summary plus holdout outcomes of one customer-complete partition.
 
-    The same steps as :func:`custrel.data.calibration_holdout` (which does not
-    expose its exclusions): the in-memory summary at ``cal``, then the holdout
-    occasions of the calibration customers in ``(cal, end]`` with the same
-    occasion rule, from the same (customer, day) kernel.
+    The in-memory kernel of :func:`custrel.data.calibration_holdout_report`, run on
+    one partition (without the whole-log check that ``cal`` lies within the data).
     """
-    cal_day, end_day = day_number(cal), day_number(end)
-    customers_x: dict[str, int] = {}
-    examples_x: dict[str, tuple[object, ...]] = {}
-    if tx["date"].min() <= cal:
-        rep = _memory_report(tx, period=unit, observation_end=cal, zero_net=zero_net)
-        summary = rep.summary
-        if NO_OCCASION in rep.exclusions.customers:
-            customers_x[NO_OCCASION] = rep.exclusions.customers[NO_OCCASION]
-            examples_x[NO_OCCASION] = tuple(rep.exclusions.examples.get(NO_OCCASION, ()))
-    else:
-        summary = meta.drop(columns=_HOLDOUT_COLUMNS).copy()
-    enc = encode(tx)
-    n_all = len(enc.customers)
-    pos = enc.customers.get_indexer(summary.index)
-    hold = (enc.days > cal_day) & (enc.days <= end_day)
-    n_after = int((enc.days > end_day).sum())
-    cd = customer_days(enc.codes[hold], enc.days[hold], enc.amounts[hold])
-    occ = occasion_mask(cd.net, zero_net)
-    h_cust, h_net = cd.cust[occ], cd.net[occ]
-    hs = group_starts(h_cust)
-    n_hold = np.zeros(n_all, dtype=np.int64)
-    s_hold = np.zeros(n_all, dtype=np.float64)
-    if hs.size:  # per-customer sums in (customer, day) order, reduced as in memory
-        n_hold[h_cust[hs]] = np.diff(np.append(hs, h_cust.size))
-        s_hold[h_cust[hs]] = np.add.reduceat(h_net, hs)
-    has_cal_rows = np.zeros(n_all, dtype=bool)
-    has_cal_rows[enc.codes[enc.days <= cal_day]] = True
-    newcomers = (n_hold > 0) & ~has_cal_rows
-    fh = n_hold[pos]
-    summary["frequency_holdout"] = fh.astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        summary["monetary_value_holdout"] = np.where(fh > 0, s_hold[pos] / np.maximum(fh, 1), 0.0)
-    summary["duration_holdout"] = (end_day - cal_day) / unit.days
-    n_new = int(newcomers.sum())
-    if n_new:
-        customers_x[FIRST_IN_HOLDOUT] = n_new
-        examples_x[FIRST_IN_HOLDOUT] = tuple(enc.customers[newcomers][:_N_EXAMPLES])
-    rows = {ROWS_AFTER_END: n_after} if n_after else {}
-    return summary, _PartExclusions(rows=rows, customers=customers_x, examples=examples_x)
+    summary, excl = _calibration_holdout_frame(
+        tx, unit=unit, cal_day=day_number(cal), end_day=day_number(end), zero_net=zero_net
+    )
+    return summary, _PartExclusions(
+        rows=dict(excl.rows),
+        customers=dict(excl.customers),
+        examples={k: tuple(v) for k, v in excl.examples.items()},
+    )
 
 
 def _run_part(
