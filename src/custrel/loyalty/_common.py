@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from custrel.data import CustomerBase
 from custrel.data._validate import ProblemList
-from custrel.errors import DataWarning, ParameterError, SchemaError
+from custrel.errors import DataValidationError, DataWarning, ParameterError, SchemaError
 from custrel.labels import UNDETERMINED, Labels, Reason
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "pick",
     "population",
     "reason_code",
+    "reused_labels",
     "series_input",
 ]
 
@@ -414,3 +415,65 @@ def population(base: CustomerBase) -> pd.Index:
         out = out.sort_values()
     out.name = "customer_id"
     return out
+
+
+def reused_labels(
+    labels: object,
+    *,
+    name: str,
+    schemes: tuple[str, ...],
+    categories: tuple[str, ...],
+    base: CustomerBase,
+    index: pd.Index,
+) -> Labels:
+    """Check precomputed ``labels`` passed as keyword ``name`` and return them on ``index``.
+
+    The labels must be a :class:`Labels` of one of ``schemes`` whose label
+    categories lie in ``categories`` (``undetermined`` included), computed at
+    ``base.as_of``, with one row per customer id covering ``index`` (the
+    classifier's population). Rows of other customers are left out of the
+    result. Raises :class:`ParameterError` for a wrong type, scheme or
+    categories, :class:`DataValidationError` for another as-of date,
+    duplicated or missing customers (with counts and up to five examples).
+    """
+    if not isinstance(labels, Labels):
+        msg = f"{name} must be a Labels from {schemes[0]!r} rules; got {type(labels).__name__}."
+        raise ParameterError(msg)
+    if labels.scheme not in schemes:
+        expected = " or ".join(repr(s) for s in schemes)
+        msg = f"{name} must be Labels of scheme {expected}; got scheme {labels.scheme!r}."
+        raise ParameterError(msg)
+    unknown = [c for c in labels.categories if c not in categories]
+    if unknown:
+        msg = (
+            f"{name} must have the label categories of scheme {labels.scheme!r} "
+            f"({', '.join(categories)}); got unknown {unknown[:5]}."
+        )
+        raise ParameterError(msg)
+    as_of = None if labels.as_of is None else pd.Timestamp(labels.as_of)
+    if as_of != base.as_of:
+        msg = (
+            f"{name} were computed at as_of={as_of}, the customer base is at "
+            f"as_of={base.as_of}; classify the states of the same base."
+        )
+        raise DataValidationError(msg)
+    own = labels.frame.index
+    problems = ProblemList(f"invalid {name}")
+    problems.check_rows(
+        own.duplicated(),
+        column="customer_id",
+        rule="customer ids must be unique",
+        index=own,
+        label="customer",
+    )
+    problems.check_rows(
+        ~index.isin(own),
+        column="customer_id",
+        rule=f"{name} must cover every customer of the base",
+        index=index,
+        label="customer",
+    )
+    problems.raise_if_any()
+    if own.equals(index):
+        return labels
+    return attrs.evolve(labels, frame=labels.frame.loc[index])

@@ -22,7 +22,7 @@ from custrel.loyalty._common import (
     reason_code,
 )
 from custrel.loyalty.attitude import AttitudeRules
-from custrel.loyalty.repeat import RepeatPatronageRules
+from custrel.loyalty.repeat import RepeatPatronageRules, repeat_patronage
 
 __all__ = ["DICK_BASU_TYPES", "DickBasu"]
 
@@ -119,7 +119,15 @@ class DickBasu:
         factory=AttitudeRules, validator=instance_of(AttitudeRules, "AttitudeRules")
     )
 
-    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> Labels:
+    def classify(
+        self,
+        base: CustomerBase,
+        /,
+        *,
+        p_alive: PAlive = None,
+        states: Labels | None = None,
+        repeat: Labels | None = None,
+    ) -> Labels:
         """Label every customer true, latent, spurious, none or undetermined.
 
         Parameters
@@ -128,6 +136,13 @@ class DickBasu:
             Transactions, features and the survey ``attributes``.
         p_alive : Series, model or None
             Passed to the state rules of :attr:`repeat`.
+        states : Labels, optional
+            Customer states already computed on ``base``, reused by
+            :attr:`repeat` (see :meth:`RepeatPatronageRules.classify`).
+        repeat : Labels, optional
+            Repeat patronage already computed on ``base`` (scheme
+            ``"repeat_patronage"``), used instead of running :attr:`repeat`;
+            then ``p_alive`` and ``states`` must be omitted.
 
         Returns
         -------
@@ -140,14 +155,44 @@ class DickBasu:
         ------
         DataValidationError
             Attitude scores outside their scale, share of wallet outside
-            [0, 1], invalid P(alive).
+            [0, 1], invalid P(alive); ``states`` or ``repeat`` at another
+            as-of date or not covering every customer.
+        ParameterError
+            ``states`` or ``repeat`` of the wrong scheme, or ``repeat``
+            together with ``p_alive`` or ``states``.
+
+        Examples
+        --------
+        Repeat patronage computed once serves several classifiers:
+
+        >>> from custrel.data import build_customer_base
+        >>> tx = pd.DataFrame({"customer_id": ["a"] * 12 + ["b"] * 2,
+        ...                    "date": [f"2024-{m:02d}-15" for m in range(1, 13)]
+        ...                            + ["2024-01-01", "2024-09-01"], "amount": 10.0})
+        >>> survey = pd.DataFrame({"attitude": [6, 7]},
+        ...                       index=pd.Index(["a", "b"], name="customer_id"))
+        >>> base = build_customer_base(tx, as_of="2024-12-31", attributes=survey)
+        >>> rules = DickBasu(repeat=RepeatPatronageRules(rate_high=1.0))
+        >>> rp = rules.repeat.classify(base)
+        >>> rules.classify(base, repeat=rp).label.tolist()
+        ['true', 'latent']
         """
-        rp, ra = self._dimensions(base, p_alive)
+        rp, ra = self._dimensions(base, p_alive, states=states, repeat=repeat, owner="DickBasu")
         return quadrants(rp, ra, config=self)
 
-    def _dimensions(self, base: CustomerBase, p_alive: PAlive) -> tuple[Labels, Labels]:
-        """Repeat patronage and relative attitude on the same population."""
-        rp = self.repeat.classify(base, p_alive=p_alive)
+    def _dimensions(
+        self,
+        base: CustomerBase,
+        p_alive: PAlive,
+        *,
+        states: Labels | None = None,
+        repeat: Labels | None = None,
+        owner: str = "DickBasu",
+    ) -> tuple[Labels, Labels]:
+        """Repeat patronage (computed or reused) and relative attitude on the same population."""
+        rp = repeat_patronage(
+            self.repeat, base, owner=owner, p_alive=p_alive, states=states, repeat=repeat
+        )
         ra = self.attitude.classify(base)
         return rp, ra
 

@@ -11,7 +11,7 @@ from custrel.labels import Labels
 from custrel.lifecycle import PAlive
 from custrel.loyalty._common import instance_of, is_bool, level_codes
 from custrel.loyalty.attitude import AttitudeRules
-from custrel.loyalty.repeat import RepeatPatronageRules
+from custrel.loyalty.repeat import RepeatPatronageRules, repeat_patronage
 
 __all__ = ["LoyaltyDimensions", "LoyaltyDimensionsResult"]
 
@@ -148,7 +148,15 @@ class LoyaltyDimensions:
     )
     strict: bool = attrs.field(default=False, validator=is_bool)
 
-    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> LoyaltyDimensionsResult:
+    def classify(
+        self,
+        base: CustomerBase,
+        /,
+        *,
+        p_alive: PAlive = None,
+        states: Labels | None = None,
+        repeat: Labels | None = None,
+    ) -> LoyaltyDimensionsResult:
         """Label the three dimensions for every customer.
 
         Parameters
@@ -157,6 +165,13 @@ class LoyaltyDimensions:
             Transactions and survey ``attributes``.
         p_alive : Series, model or None
             Passed to the state rules of the behavioural dimension.
+        states : Labels, optional
+            Customer states already computed on ``base``, reused by
+            :attr:`repeat` (see :meth:`RepeatPatronageRules.classify`).
+        repeat : Labels, optional
+            Repeat patronage already computed on ``base`` (scheme
+            ``"repeat_patronage"``): the behavioural dimension, used instead of
+            running :attr:`repeat`; then ``p_alive`` and ``states`` must be omitted.
 
         Returns
         -------
@@ -165,9 +180,34 @@ class LoyaltyDimensions:
         Raises
         ------
         DataValidationError
-            Survey scores outside their scale, share of wallet outside [0, 1].
+            Survey scores outside their scale, share of wallet outside [0, 1];
+            ``states`` or ``repeat`` at another as-of date or not covering
+            every customer.
+        ParameterError
+            ``states`` or ``repeat`` of the wrong scheme, or ``repeat``
+            together with ``p_alive`` or ``states``.
+
+        Examples
+        --------
+        >>> from custrel.data import build_customer_base
+        >>> tx = pd.DataFrame({"customer_id": ["a"] * 12 + ["b"] * 2,
+        ...                    "date": [f"2024-{m:02d}-15" for m in range(1, 13)]
+        ...                            + ["2024-01-01", "2024-09-01"], "amount": 10.0})
+        >>> base = build_customer_base(tx, as_of="2024-12-31")
+        >>> rules = LoyaltyDimensions(repeat=RepeatPatronageRules(rate_high=1.0))
+        >>> rp = rules.repeat.classify(base)
+        >>> rules.classify(base, repeat=rp).behavioural.label.tolist()
+        ['high', 'low']
         """
-        beh = _rename(self.repeat.classify(base, p_alive=p_alive), "behavioural")
+        rp = repeat_patronage(
+            self.repeat,
+            base,
+            owner="LoyaltyDimensions",
+            p_alive=p_alive,
+            states=states,
+            repeat=repeat,
+        )
+        beh = _rename(rp, "behavioural")
         index = beh.frame.index
         emo = _rename(self.emotional.classify(base), "emotional")
         con = _rename(self.conscious.classify(base), "conscious")

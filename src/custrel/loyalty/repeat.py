@@ -6,13 +6,16 @@ from typing import Final
 
 import attrs
 import numpy as np
+import pandas as pd
 
 from custrel.data import DAYS_PER_MONTH, CustomerBase
 from custrel.data._validate import ProblemList
+from custrel.errors import ParameterError
 from custrel.labels import UNDETERMINED, Labels, Reason
 from custrel.lifecycle import STATES, PAlive, StateRules
 from custrel.loyalty._common import (
     HIGH_LOW,
+    LEVELS,
     NO_REASON,
     BoolArray,
     build_labels,
@@ -27,9 +30,10 @@ from custrel.loyalty._common import (
     optional,
     population,
     reason_code,
+    reused_labels,
 )
 
-__all__ = ["RP_BASES", "RepeatPatronageRules"]
+__all__ = ["RP_BASES", "RepeatPatronageRules", "repeat_patronage"]
 
 #: How a repeat-patronage label was decided.
 RP_BASES: Final = ("lost", "share_of_wallet", "rate")
@@ -121,7 +125,9 @@ class RepeatPatronageRules:
         factory=StateRules, validator=instance_of(StateRules, "StateRules")
     )
 
-    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> Labels:
+    def classify(
+        self, base: CustomerBase, /, *, p_alive: PAlive = None, states: Labels | None = None
+    ) -> Labels:
         """Label every customer's repeat patronage ``high``, ``low`` or ``undetermined``.
 
         Parameters
@@ -131,6 +137,14 @@ class RepeatPatronageRules:
             ``base.attributes`` when present.
         p_alive : Series, model or None
             Passed to :meth:`StateRules.classify` (lost customers are low).
+        states : Labels, optional
+            Customer states already computed on ``base`` (scheme ``"state"``,
+            e.g. from :meth:`StateRules.classify` or
+            :func:`~custrel.lifecycle.prioritise_actions`): used instead of
+            running :attr:`states` again. They decide the ``lost`` rule, so
+            the result equals the recomputing path when they come from the
+            same rules; ``p_alive`` must then be omitted (it only feeds the
+            state rules).
 
         Returns
         -------
@@ -144,13 +158,49 @@ class RepeatPatronageRules:
         Raises
         ------
         DataValidationError
-            Share of wallet outside [0, 1], or invalid P(alive).
-        """
-        states = self.states.classify(base, p_alive=p_alive)
-        return self._classify(base, states)
+            Share of wallet outside [0, 1], invalid P(alive), or ``states``
+            at another as-of date or not covering every customer.
+        ParameterError
+            ``states`` not state labels, or given together with ``p_alive``.
 
-    def _classify(self, base: CustomerBase, states: Labels) -> Labels:
+        Examples
+        --------
+        Reuse states that were computed anyway (the same labels, no second run
+        of the state rules):
+
+        >>> from custrel.data import build_customer_base
+        >>> from custrel.lifecycle import StateRules
+        >>> tx = pd.DataFrame({"customer_id": ["a"] * 4 + ["b"] * 2,
+        ...                    "date": ["2024-03-01", "2024-06-01", "2024-09-01", "2024-12-01",
+        ...                             "2023-01-01", "2023-03-01"], "amount": 10.0})
+        >>> base = build_customer_base(tx, as_of="2024-12-31")
+        >>> states = StateRules().classify(base)
+        >>> rules = RepeatPatronageRules(rate_high=0.3)
+        >>> rp = rules.classify(base, states=states)
+        >>> rp.frame[["label", "basis", "state"]]
+                    label basis    state
+        customer_id
+        a            high  rate  current
+        b             low  lost     lost
+        >>> rp.frame.equals(rules.classify(base).frame)
+        True
+        """
         pop = population(base)
+        if states is None:
+            states = self.states.classify(base, p_alive=p_alive)
+        else:
+            if p_alive is not None:
+                msg = (
+                    "RepeatPatronageRules.classify takes p_alive or precomputed states, not "
+                    "both: p_alive only feeds the state rules; pass it to StateRules.classify."
+                )
+                raise ParameterError(msg)
+            states = reused_labels(
+                states, name="states", schemes=("state",), categories=_STATES, base=base, index=pop
+            )
+        return self._classify(base, states, pop)
+
+    def _classify(self, base: CustomerBase, states: Labels, pop: pd.Index) -> Labels:
         n = len(pop)
         feats = base.features.reindex(pop)
         n_occ = feats["n_occasions"].fillna(0).to_numpy(dtype=np.float64)
@@ -243,3 +293,40 @@ class RepeatPatronageRules:
                 "attribute_rows_not_in_base": n_attr_out,
             },
         )
+
+
+def repeat_patronage(
+    rules: RepeatPatronageRules,
+    base: CustomerBase,
+    *,
+    owner: str,
+    p_alive: PAlive,
+    states: Labels | None,
+    repeat: Labels | None,
+) -> Labels:
+    """Repeat patronage for ``owner.classify``: ``repeat`` checked and aligned, or computed.
+
+    ``repeat`` (scheme ``"repeat_patronage"``, or ``"behavioural"`` from
+    :class:`~custrel.loyalty.LoyaltyDimensions`) must be at ``base.as_of`` and
+    cover the population; with it, ``p_alive`` and ``states`` would be unused
+    and are refused. Otherwise ``rules`` classify ``base`` (reusing ``states``).
+    """
+    if repeat is None:
+        return rules.classify(base, p_alive=p_alive, states=states)
+    if p_alive is not None or states is not None:
+        given = " and ".join(
+            n for n, v in (("p_alive", p_alive), ("states", states)) if v is not None
+        )
+        msg = (
+            f"{owner}.classify takes precomputed repeat labels or the inputs to compute them, "
+            f"not both; got repeat and {given}."
+        )
+        raise ParameterError(msg)
+    return reused_labels(
+        repeat,
+        name="repeat",
+        schemes=("repeat_patronage", "behavioural"),
+        categories=LEVELS,
+        base=base,
+        index=population(base),
+    )

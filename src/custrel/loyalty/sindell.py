@@ -220,7 +220,15 @@ class SindellRules:
     require_driver_data: bool = attrs.field(default=False, validator=is_bool)
     conflict_max_discount_share: float = attrs.field(default=0.2, validator=finite(ge=0.0, le=1.0))
 
-    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> Labels:
+    def classify(
+        self,
+        base: CustomerBase,
+        /,
+        *,
+        p_alive: PAlive = None,
+        states: Labels | None = None,
+        repeat: Labels | None = None,
+    ) -> Labels:
         """Label every customer with one of Sindell's types, ``none`` or ``undetermined``.
 
         Parameters
@@ -232,6 +240,13 @@ class SindellRules:
             scores, ``stated_reason``).
         p_alive : Series, model or None
             Passed to the state rules of the repeat-patronage dimension.
+        states : Labels, optional
+            Customer states already computed on ``base``, reused by the
+            repeat-patronage rules (see :meth:`RepeatPatronageRules.classify`).
+        repeat : Labels, optional
+            Repeat patronage already computed on ``base`` (scheme
+            ``"repeat_patronage"``), used instead of running the rules of
+            :attr:`dick_basu`; then ``p_alive`` and ``states`` must be omitted.
 
         Returns
         -------
@@ -241,9 +256,30 @@ class SindellRules:
         Raises
         ------
         DataValidationError
-            Invalid survey scores, attributes or stated reasons.
+            Invalid survey scores, attributes or stated reasons; ``states`` or
+            ``repeat`` at another as-of date or not covering every customer.
+        ParameterError
+            ``states`` or ``repeat`` of the wrong scheme, or ``repeat``
+            together with ``p_alive`` or ``states``.
+
+        Examples
+        --------
+        >>> from custrel.data import build_customer_base
+        >>> from custrel.loyalty import DickBasu, RepeatPatronageRules
+        >>> tx = pd.DataFrame({"customer_id": ["a"] * 12 + ["b"] * 2,
+        ...                    "date": [f"2024-{m:02d}-15" for m in range(1, 13)]
+        ...                            + ["2024-01-01", "2024-09-01"], "amount": 10.0})
+        >>> survey = pd.DataFrame({"attitude": [6, 2]},
+        ...                       index=pd.Index(["a", "b"], name="customer_id"))
+        >>> base = build_customer_base(tx, as_of="2024-12-31", attributes=survey)
+        >>> rules = SindellRules(dick_basu=DickBasu(repeat=RepeatPatronageRules(rate_high=1.0)))
+        >>> rp = rules.dick_basu.repeat.classify(base)
+        >>> rules.classify(base, repeat=rp).label.tolist()
+        ['premium', 'none']
         """
-        rp, ra = self.dick_basu._dimensions(base, p_alive)
+        rp, ra = self.dick_basu._dimensions(
+            base, p_alive, states=states, repeat=repeat, owner="SindellRules"
+        )
         index = rp.frame.index
         ev = pd.DataFrame(
             {

@@ -337,10 +337,13 @@ def crm_labels(
     out["state"] = prioritise_actions(states, tiers)
     out["rfm_segment"] = RFMScores(bins=config.rfm_bins).segment(base)
     repeat = RepeatPatronageRules(min_population=config.min_population, states=states_rules)
+    # states once, repeat patronage once: the loyalty classifiers reuse them (and the
+    # median-split warning of repeat patronage is emitted once)
+    rp = repeat.classify(base, states=states)
     dick_basu = DickBasu(repeat=repeat)
-    out["dick_basu"] = dick_basu.classify(base, p_alive=p_alive)
-    out["sindell"] = SindellRules(dick_basu=dick_basu).classify(base, p_alive=p_alive)
-    dims = LoyaltyDimensions(repeat=repeat).classify(base, p_alive=p_alive)
+    out["dick_basu"] = dick_basu.classify(base, repeat=rp)
+    out["sindell"] = SindellRules(dick_basu=dick_basu).classify(base, repeat=rp)
+    dims = LoyaltyDimensions(repeat=repeat).classify(base, repeat=rp)
     out["behavioural"] = dims.behavioural
     out["emotional"] = dims.emotional
     out["conscious"] = dims.conscious
