@@ -326,3 +326,23 @@ def test_vectorised_on_simulated_base_matches_reference_loop() -> None:
         assert fr["recent_rate"] == pytest.approx(recent / w)
         if f["T_days"] > w:
             assert fr["prior_rate"] == pytest.approx(prior / (f["T_days"] - w))
+
+
+def test_precomputed_states_are_reused_with_identical_stages() -> None:
+    from custrel.data import build_customer_base
+    from custrel.errors import DataValidationError, ParameterError
+    from custrel.lifecycle import LifecycleRules, StateRules
+    from tests.f1 import AS_OF, f1_transactions
+
+    base = build_customer_base(f1_transactions(), as_of=AS_OF)
+    rules = LifecycleRules(states=StateRules(method="hiatus"))
+    states = rules.states.classify(base)
+    fresh = rules.classify(base)
+    reused = rules.classify(base, states=states)
+    pd.testing.assert_frame_equal(fresh.frame, reused.frame)
+    with pytest.raises(ParameterError, match="either states= or p_alive="):
+        rules.classify(base, states=states, p_alive=pd.Series(dtype=float))
+    with pytest.raises(DataValidationError, match="same base"):
+        rules.classify(base.at("2024-06-30"), states=states)
+    with pytest.raises(ParameterError, match="scheme 'state'"):
+        rules.classify(base, states=fresh)

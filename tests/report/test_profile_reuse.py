@@ -84,9 +84,9 @@ def test_profile_runs_repeat_patronage_once_and_loyalty_reruns_no_states(f1_base
     monkeypatch.setattr(RepeatPatronageRules, "classify", count_repeat)
     crm_labels(f1_base, config=CRMConfig(min_population=1))
     assert calls["repeat"] == 1
-    # once in crm_labels, once inside LifecycleRules (custrel.lifecycle has no states input);
-    # before the reuse the three loyalty classifiers added three more runs
-    assert calls["state"] == 2
+    # once in crm_labels, reused by LifecycleRules and the loyalty classifiers
+    # (before the reuse: five runs)
+    assert calls["state"] == 1
 
 
 def test_profile_loyalty_labels_equal_the_recomputing_path_on_f1(f1_base):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from custrel.data import CustomerBase
-from custrel.errors import ParameterError
+from custrel.errors import DataValidationError, ParameterError
 from custrel.labels import UNDETERMINED, Labels, Reason
 from custrel.lifecycle._checks import finite, int_in, one_of, unit_open
 from custrel.lifecycle._common import Decider, PAlive, categorical, gather, positions
@@ -239,7 +239,35 @@ class LifecycleRules:
             return tuple(EMERGENCE_ALIAS[s] for s in STAGES)
         return STAGES
 
-    def classify(self, base: CustomerBase, /, *, p_alive: PAlive = None) -> Labels:
+    def _states(self, base: CustomerBase, p_alive: PAlive, states: Labels | None) -> Labels:
+        """The states of ``base``: computed, or precomputed ones checked for reuse."""
+        if states is None:
+            return self.states.classify(base, p_alive=p_alive)
+        if p_alive is not None:
+            msg = "pass either states= or p_alive= to LifecycleRules.classify, not both."
+            raise ParameterError(msg)
+        if not isinstance(states, Labels) or states.scheme != "state":
+            got = states.scheme if isinstance(states, Labels) else type(states).__name__
+            msg = f"states must be Labels of scheme 'state' from StateRules; got {got!r}."
+            raise ParameterError(msg)
+        if states.as_of is None or pd.Timestamp(states.as_of) != base.as_of:
+            msg = (
+                f"states were classified at as_of={states.as_of}, the customer base is at "
+                f"as_of={base.as_of}; classify the states of the same base."
+            )
+            raise DataValidationError(msg)
+        missing = base.features.index.difference(states.frame.index)
+        if len(missing):
+            msg = (
+                f"states lack {len(missing)} customer(s) of the base "
+                f"(e.g. customer_id {', '.join(map(str, missing[:5]))})."
+            )
+            raise DataValidationError(msg)
+        return states
+
+    def classify(
+        self, base: CustomerBase, /, *, p_alive: PAlive = None, states: Labels | None = None
+    ) -> Labels:
         """Label every customer with transaction rows (and every contract holder) with a stage.
 
         Parameters
@@ -248,6 +276,10 @@ class LifecycleRules:
             Features at ``base.as_of``.
         p_alive : Series, model or None
             Passed to :meth:`StateRules.classify` of :attr:`states`.
+        states : Labels, optional
+            Customer states already classified for this base (scheme ``"state"``,
+            same ``as_of``), reused instead of running :attr:`states` again; then
+            ``p_alive`` must be None (it was used when the states were made).
 
         Returns
         -------
@@ -256,7 +288,7 @@ class LifecycleRules:
             decline < terminated < undetermined, with the evidence columns listed
             in the class Notes.
         """
-        states = self.states.classify(base, p_alive=p_alive)
+        states = self._states(base, p_alive, states)
         sf = states.frame
         state_codes = sf["label"].cat.codes.to_numpy()
         state_cats = list(sf["label"].cat.categories)

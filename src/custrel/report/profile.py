@@ -329,7 +329,7 @@ def crm_labels(
         period=config.period,
     )
     states = states_rules.classify(base, p_alive=p_alive)
-    out["stage"] = LifecycleRules(states=states_rules).classify(base, p_alive=p_alive)
+    out["stage"] = LifecycleRules(states=states_rules).classify(base, states=states)
     out["tier"] = ValueTiers(cutoffs=tuple(config.tier_cutoffs)).segment(base, potential=potential)
     tiers: Labels | LabelHistory = out["tier"]
     if previous_tiers is not None:
