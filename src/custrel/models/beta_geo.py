@@ -199,8 +199,11 @@ def _near_one(a: float) -> list[float]:
     return [a] if abs(a - 1.0) > 1e-7 else [1.0 - 1e-7, 1.0 + 1e-7]
 
 
-def _inv_one_plus_exp(lo: FloatArray) -> FloatArray:
-    """``1 / (1 + exp(lo))`` computed in place in ``lo`` (overwritten and returned).
+_BLOCK = 16_384  # rows per block of the per-customer kernels (buffers stay in cache)
+
+
+def _inv_one_plus_exp(lo: FloatArray) -> None:
+    """``lo <- 1 / (1 + exp(lo))`` in place.
 
     Where ``exp(lo)`` would overflow (``lo > 700``) the value is ``exp(-lo)`` to
     double precision, which keeps tiny probabilities down to the subnormal range.
@@ -212,30 +215,78 @@ def _inv_one_plus_exp(lo: FloatArray) -> FloatArray:
     lo += 1.0
     np.reciprocal(lo, out=lo)
     lo[big] = tail
-    return lo
 
 
-def _on_xt_cells(
-    xi: NDArray[np.int64], t_obs: FloatArray, fn: Callable[[FloatArray, FloatArray], FloatArray]
-) -> FloatArray:
-    """``fn(x, T)`` per customer, evaluated once per distinct ``(x, T)`` pair.
+def _log_odds_block(
+    out: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    t_obs: FloatArray,
+    *,
+    r: float,
+    alpha: float,
+    table: FloatArray,
+    xi: NDArray[np.int64],
+    u: FloatArray,
+    e: FloatArray,
+) -> None:
+    """``out <- table[x] + (r + x) log1p((T - t_x)/(α + t_x))`` for one block of rows.
 
-    ``T`` gets hash codes (skipped when a sample of ~2,000 values shows that
-    most values are distinct: then ``fn`` runs on every row); the pair key is
-    ``code(T) * (max(x) + 1) + x``. For a moderate key range the distinct keys are
-    found with a presence table and the values scattered into a lookup table
-    indexed by key, otherwise the key is hashed once more.
+    ``xi``, ``u`` and ``e`` are scratch buffers of the block's length.
+    ``log1p(y)`` is computed as ``log(u) + ((1 + y) - u)/u`` with ``u = fl(1 + y)``:
+    the rounding error of ``u`` is recovered (exactly for ``u <= 2``, by Sterbenz's
+    lemma) and its logarithm taken to first order, so the result is within about
+    one ulp like ``numpy.log1p``, at less than half its cost.
     """
-    n = xi.size
+    np.subtract(t_obs, tx, out=out)
+    np.add(tx, alpha, out=u)
+    out /= u  # y = (T - t_x) / (alpha + t_x) >= 0
+    np.add(out, 1.0, out=u)  # u = fl(1 + y)
+    np.subtract(u, 1.0, out=e)
+    np.subtract(out, e, out=e)  # e = (1 + y) - u
+    e /= u
+    np.log(u, out=u)
+    u += e  # log1p(y)
+    np.add(x, r, out=out)
+    out *= u
+    np.copyto(xi, x, casting="unsafe")
+    np.take(table, xi, out=u)
+    out += u
+
+
+def _scale_by_xt_cells(
+    out: FloatArray,
+    x: FloatArray,
+    t_obs: FloatArray,
+    fn: Callable[[FloatArray, FloatArray], FloatArray],
+) -> None:
+    """``out *= fn(x, T)`` per customer, with ``fn`` evaluated once per distinct ``(x, T)``.
+
+    ``x`` holds validated non-negative integers. ``T`` gets hash codes (skipped
+    when a sample of ~2,000 values shows that most values are distinct: then
+    ``fn`` runs on every row); the pair key is ``code(T) * (max(x) + 1) + x``,
+    built in place. For a moderate key range the distinct keys are found with
+    a presence table and the values scattered into a lookup table indexed by
+    key, otherwise the key is hashed once more.
+    """
+    n = x.size
+    if n == 0:
+        return
     if n > 4096:
         sample = t_obs[:: n // 2048]
         if np.unique(sample).size > sample.size // 2:
-            return fn(xi.astype(np.float64), t_obs)
+            out *= fn(x, t_obs)
+            return
     codes, uniq = pd.factorize(t_obs, sort=False)
     t_uniq = np.asarray(uniq, dtype=np.float64)
-    nx = int(xi.max()) + 1 if n else 1
-    key = codes.astype(np.int64, copy=False) * nx
-    key += xi
+    nx = int(x.max()) + 1
+    if t_uniq.size * nx >= 2**53:  # the key would not be exact: generic pattern compression
+        pats = compress({"x": x, "T": t_obs}, None)
+        out *= fn(pats.columns["x"], pats.columns["T"])[pats.inverse]
+        return
+    key = codes.astype(np.int64, copy=False)
+    key *= nx
+    np.add(key, x, out=key, casting="unsafe")  # exact: integers below 2**53
     radix = t_uniq.size * nx
     if radix <= 4 * n + 1024:
         present = np.zeros(radix, dtype=bool)
@@ -243,13 +294,17 @@ def _on_xt_cells(
         cells = np.flatnonzero(present)
         table = np.empty(radix, dtype=np.float64)
         table[cells] = fn((cells % nx).astype(np.float64), t_uniq[cells // nx])
-        out: FloatArray = table[key]
-        return out
-    kcodes, ukeys = pd.factorize(key, sort=False)
-    cells = np.asarray(ukeys, dtype=np.int64)
-    vals = fn((cells % nx).astype(np.float64), t_uniq[cells // nx])
-    res: FloatArray = vals[kcodes]
-    return res
+    else:
+        kcodes, ukeys = pd.factorize(key, sort=False)
+        cells = np.asarray(ukeys, dtype=np.int64)
+        table = fn((cells % nx).astype(np.float64), t_uniq[cells // nx])
+        key = kcodes.astype(np.int64, copy=False)
+    buf = np.empty(min(_BLOCK, n), dtype=np.float64)
+    for start in range(0, n, _BLOCK):
+        sl = slice(start, start + _BLOCK)
+        k = out[sl]
+        np.take(table, key[sl], out=buf[: k.size])
+        k *= buf[: k.size]
 
 
 class _BetaGeoMixin(ModelDisplay):
@@ -270,49 +325,39 @@ class _BetaGeoMixin(ModelDisplay):
         x, tx, t_obs, _ = check_btyd_summary(summary, f"{type(self).__name__}")
         return x, tx, t_obs
 
-    def _log_odds_dead(
-        self, x: FloatArray, tx: FloatArray, t_obs: FloatArray
-    ) -> tuple[FloatArray, NDArray[np.int64]]:
-        """``log(P(dead)/P(alive))`` (``-inf`` for BG/NBD one-time buyers) and ``x`` as int64.
+    def _p_alive(self, x: FloatArray, tx: FloatArray, t_obs: FloatArray) -> FloatArray:
+        """``P(alive) = 1 / (1 + exp(log_odds_dead))`` per customer (a fresh array).
 
-        ``log(a/(b+x+m-1))`` is tabulated over ``0..max(x)`` (frequencies are
-        validated integers) and gathered, which saves a logarithm per customer.
-        ``log1p(y)`` with ``y = (T - t_x)/(α + t_x)`` is computed as
-        ``log(u) + ((1 + y) - u)/u`` with ``u = fl(1 + y)``: the rounding error of
-        ``u`` is recovered exactly (Sterbenz) and its logarithm to first order, so
-        the result is as accurate as ``numpy.log1p`` at less than half its cost;
-        every step works in place on three buffers.
+        The log odds of being dead are ``log(a/(b+x+m-1)) + (r+x) log((α+T)/(α+t_x))``
+        (``-inf`` for BG/NBD one-time buyers); ``log(a/(b+x+m-1))`` is tabulated
+        over ``0..max(x)`` (frequencies are validated integers) and gathered. The
+        rows are processed in blocks of ``_BLOCK`` with in-place operations on
+        cache-resident scratch buffers: one output array, no per-step temporaries.
         """
         m = self._m
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        xi = x.astype(np.int64)
-        grid = np.arange(int(xi.max()) + 1 if xi.size else 1, dtype=np.float64)
+        n = x.size
+        grid = np.arange(int(x.max()) + 1 if n else 1, dtype=np.float64)
         with np.errstate(divide="ignore"):
             table = np.where(
                 (grid > 0) | (m == 1),
                 np.log(a) - np.log(b + np.maximum(grid + m, 1.0) - 1.0),
                 -np.inf,
             )
-        y = np.subtract(t_obs, tx)
-        u = np.add(tx, alpha)
-        y /= u  # y = (T - t_x) / (alpha + t_x) >= 0
-        np.add(y, 1.0, out=u)  # u = fl(1 + y)
-        e = np.subtract(u, 1.0)
-        np.subtract(y, e, out=e)  # e = (1 + y) - u (exact for u <= 2)
-        e /= u
-        np.log(u, out=u)
-        u += e  # log1p(y) = log(u) + log(1 + e/u), with e/u below one ulp
-        # y <- (r + x) * log1p(y) + table[x]
-        np.add(x, r, out=y)
-        y *= u
-        np.take(table, xi, out=u)
-        y += u
-        return y, xi
-
-    def _p_alive(self, x: FloatArray, tx: FloatArray, t_obs: FloatArray) -> FloatArray:
-        """``P(alive) = 1 / (1 + exp(log_odds_dead))`` per customer (a fresh array)."""
-        lo, _ = self._log_odds_dead(x, tx, t_obs)
-        return _inv_one_plus_exp(lo)
+        out = np.empty(n, dtype=np.float64)
+        size = min(_BLOCK, n)
+        u, e = np.empty(size), np.empty(size)
+        xi = np.empty(size, dtype=np.int64)
+        for start in range(0, n, _BLOCK):
+            sl = slice(start, start + _BLOCK)
+            o = out[sl]
+            k = o.size
+            _log_odds_block(
+                o, x[sl], tx[sl], t_obs[sl], r=r, alpha=alpha, table=table,
+                xi=xi[:k], u=u[:k], e=e[:k],
+            )  # fmt: skip
+            _inv_one_plus_exp(o)
+        return out
 
     # ------------------------------------------------------------------ likelihood
     # ------------------------------------------------------------------ likelihood
@@ -401,13 +446,11 @@ class _BetaGeoMixin(ModelDisplay):
         x, tx, t_obs = self._stats(summary)
         if np.ndim(t) == 0:
             h = _scalar_t(t)  # type: ignore[arg-type]
-            lo, xi = self._log_odds_dead(x, tx, t_obs)
-            p_alive = _inv_one_plus_exp(lo)
+            p_alive = self._p_alive(x, tx, t_obs)
             # the Gauss hypergeometric part depends on (x, T) only
-            f = _on_xt_cells(
-                xi, t_obs, lambda xs, ts: self._cond_factor(xs, ts, np.full_like(ts, h))
+            _scale_by_xt_cells(
+                p_alive, x, t_obs, lambda xs, ts: self._cond_factor(xs, ts, np.full_like(ts, h))
             )
-            p_alive *= f
             return pd.Series(p_alive, index=summary.index, name="expected_purchases")
         tt = _as_t(t, x.size)
         p_alive = self._p_alive(x, tx, t_obs)
@@ -539,8 +582,7 @@ class _BetaGeoMixin(ModelDisplay):
             msg = f"discount_rate must be a finite float > 0; got {discount_rate!r}."
             raise ParameterError(msg)
         x, tx, t_obs = self._stats(summary)
-        lo, xi = self._log_odds_dead(x, tx, t_obs)
-        p_alive = _inv_one_plus_exp(lo)
+        p_alive = self._p_alive(x, tx, t_obs)
         m, r, alpha, a, b = self._m, self.r, self.alpha, self.a, self.b
 
         def on_cells(xs: FloatArray, ts: FloatArray) -> FloatArray:
@@ -562,7 +604,7 @@ class _BetaGeoMixin(ModelDisplay):
 
             return laplace_log_time(g, delta, big_a / (big_r + 1.0))
 
-        p_alive *= _on_xt_cells(xi, t_obs, on_cells)
+        _scale_by_xt_cells(p_alive, x, t_obs, on_cells)
         return pd.Series(p_alive, index=summary.index, name="dert")
 
     # ------------------------------------------------------------------ units
