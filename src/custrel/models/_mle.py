@@ -833,6 +833,10 @@ def fit_mle(
     )
 
 
+class _StopPolishError(Exception):
+    """Raised inside :func:`_polish` to stop BFGS at a point meeting ``gtol``."""
+
+
 def _polish(
     objective: Callable[[FloatArray], tuple[float, FloatArray]],
     sub_objective: Callable[[FloatArray], tuple[float, FloatArray]],
@@ -862,13 +866,39 @@ def _polish(
     h_inv = 0.5 * (h_inv + h_inv.T)
     if np.min(np.linalg.eigvalsh(h_inv)) <= 0:
         return None
-    res = optimize.minimize(
-        objective,
-        warm.x,
-        jac=True,
-        method="BFGS",
-        options={"maxiter": config.max_iter, "gtol": max(config.gtol, 1e-8), "hess_inv0": h_inv},
-    )
+    gtol = max(config.gtol, 1e-8)
+    evals: list[tuple[float, FloatArray, FloatArray]] = []
+
+    def watched(theta: FloatArray) -> tuple[float, FloatArray]:
+        # With very many customers the mean log-likelihood cannot resolve the
+        # decrease that a line search near the optimum asks for, and BFGS would
+        # spend dozens of evaluations failing it: stop at the first evaluated
+        # point that meets ``gtol`` and is no worse than the best one so far.
+        f, g = objective(theta)
+        best_f = min((e[0] for e in evals), default=np.inf)
+        evals.append((f, theta.copy(), g))
+        if f < 1e300 and f <= best_f + 1e-13 * max(1.0, abs(f)) and np.max(np.abs(g)) <= gtol:
+            raise _StopPolishError
+        return f, g
+
+    try:
+        res = optimize.minimize(
+            watched,
+            warm.x,
+            jac=True,
+            method="BFGS",
+            options={"maxiter": config.max_iter, "gtol": gtol, "hess_inv0": h_inv},
+        )
+    except _StopPolishError:
+        f_hit, x_hit, g_hit = evals[-1]
+        res = optimize.OptimizeResult(
+            x=x_hit,
+            fun=f_hit,
+            jac=g_hit,
+            nit=len(evals),
+            success=True,
+            message="Optimization terminated successfully (gradient below gtol).",
+        )
     finite = bool(np.isfinite(res.fun) and res.fun < 1e300)
     gnorm = float(np.max(np.abs(res.jac))) if finite else np.inf
     attempts.append(

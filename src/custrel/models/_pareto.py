@@ -38,7 +38,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -86,7 +86,85 @@ def _log_hyp_parts_scipy(
 
 
 _SERIES_ZMAX = 0.5
-_SERIES_MIN_GROUP = 64
+_SERIES_MIN_GROUP = 1024
+
+
+def _n_terms(zmax: float) -> int:
+    """Terms of ``Σ u_k z^k`` (``u_k <= 1``) after which the tail ``z^K / (1 - z)`` is below 1e-17."""
+    if zmax <= 0.0:
+        return 1
+    return int(np.ceil(np.log(1e-17 * (1.0 - zmax)) / np.log(zmax))) + 1
+
+
+def _series_group(
+    bg: float, cg: float, zg: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Power series with scalar ``b``, ``c`` evaluated by Horner's rule (one frequency)."""
+    n_terms = _n_terms(float(zg.max()))
+    k = np.arange(n_terms + 1, dtype=np.float64)
+    u = np.concatenate([[1.0], np.cumprod((bg + k[:-1]) / (cg + k[:-1]))])
+    sb = np.concatenate([[0.0], np.cumsum(1.0 / (bg + k[:-1]))])
+    sc = np.concatenate([[0.0], np.cumsum(1.0 / (cg + k[:-1]))])
+    # Horner's rule for the four polynomials at once, in place
+    big_f = np.full_like(zg, u[-1])
+    p_b = np.full_like(zg, u[-1] * sb[-1])
+    p_c = np.full_like(zg, u[-1] * sc[-1])
+    p_z = np.full_like(zg, n_terms * u[-1])
+    for j in range(n_terms - 1, -1, -1):
+        big_f *= zg
+        big_f += u[j]
+        p_b *= zg
+        p_b += u[j] * sb[j]
+        p_c *= zg
+        p_c += u[j] * sc[j]
+        if j:
+            p_z *= zg
+            p_z += j * u[j]
+    np.divide(p_b, big_f, out=p_b)
+    np.divide(p_c, big_f, out=p_c)
+    np.negative(p_c, out=p_c)
+    np.divide(p_z, big_f, out=p_z)
+    return np.log(big_f), p_b, p_c, p_z
+
+
+def _series_rows(
+    b: FloatArray, c: FloatArray, z: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The same power series with per-element ``b``, ``c``, all elements at once.
+
+    The term recursion ``t_{k+1} = t_k z (b+k)/(c+k)`` runs over whole arrays,
+    so many small frequency groups cost one pass per term instead of a Python
+    iteration per group.
+    """
+    n_terms = _n_terms(float(z.max()))
+    term = np.ones_like(z)
+    big_f = np.ones_like(z)
+    s_b = np.zeros_like(z)
+    s_c = np.zeros_like(z)
+    acc_b = np.zeros_like(z)
+    acc_c = np.zeros_like(z)
+    acc_z = np.zeros_like(z)
+    bk = b.copy()
+    inv_c = np.empty_like(z)
+    tmp = np.empty_like(z)
+    for k in range(1, n_terms + 1):
+        np.divide(1.0, c + (k - 1), out=inv_c)
+        s_c += inv_c
+        np.divide(1.0, bk, out=tmp)
+        s_b += tmp
+        term *= bk
+        term *= inv_c
+        term *= z
+        big_f += term
+        np.multiply(term, s_b, out=tmp)
+        acc_b += tmp
+        np.multiply(term, s_c, out=tmp)
+        acc_c += tmp
+        acc_z += k * term
+        bk += 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_z = np.where(z > 0.0, acc_z / np.where(z > 0.0, z, 1.0), b / c)
+    return np.log(big_f), acc_b / big_f, -acc_c / big_f, f_z / big_f
 
 
 def _log_hyp_parts(
@@ -94,15 +172,15 @@ def _log_hyp_parts(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """``log F``, ``d log F / db``, ``d log F / dc``, ``d log F / dz`` for ``F = 2F1(1, b; c; z)``.
 
-    ``b`` and ``c`` depend on the frequency ``x`` only. For each distinct ``x``
-    whose arguments satisfy ``z <= 0.5`` (all of them for parameters like
-    CDNOW's), ``F = Σ_k u_k z^k`` with ``u_k = (b)_k / (c)_k`` is a power series
-    with *scalar* coefficients; it and its exact derivatives
-    (``∂u_k/∂b = u_k Σ_{j<k} 1/(b+j)``, ``∂u_k/∂c = -u_k Σ_{j<k} 1/(c+j)``) are
-    evaluated by Horner's rule, truncated where the geometric tail bound
-    ``z^K / (1 - z)`` falls below 1e-17 (the terms decrease at least like
-    ``z^k`` because ``b < c``). Other groups use scipy (see
-    :func:`_log_hyp_parts_scipy`).
+    Where ``z <= 0.5`` (everywhere for parameters like CDNOW's),
+    ``F = Σ_k u_k z^k`` with ``u_k = (b)_k / (c)_k`` is a power series whose
+    exact derivatives are ``∂u_k/∂b = u_k Σ_{j<k} 1/(b+j)`` and
+    ``∂u_k/∂c = -u_k Σ_{j<k} 1/(c+j)``; it is truncated where the geometric
+    tail bound ``z^K / (1 - z)`` falls below 1e-17 (the terms decrease at least
+    like ``z^k`` because ``b < c``). ``b`` and ``c`` depend on the frequency
+    ``x`` only: large frequency groups use Horner's rule with scalar
+    coefficients, the remaining elements one vectorised term recursion. Other
+    elements use scipy (see :func:`_log_hyp_parts_scipy`).
     """
     n = x.size
     f = np.empty(n)
@@ -116,29 +194,23 @@ def _log_hyp_parts(
         cuts = np.flatnonzero(xs[1:] != xs[:-1]) + 1
         starts = np.concatenate([[0], cuts])
         ends = np.concatenate([cuts, [n]])
-        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
-            if hi - lo < _SERIES_MIN_GROUP:
-                continue
+        big = np.flatnonzero(ends - starts >= _SERIES_MIN_GROUP)
+        for lo, hi in zip(starts[big].tolist(), ends[big].tolist(), strict=True):
             idx = slice(lo, hi) if order is None else order[lo:hi]
             zg = z[idx]
-            zmax = float(zg.max())
-            if zmax > _SERIES_ZMAX:
+            if float(zg.max()) > _SERIES_ZMAX:
                 continue
             i0 = lo if order is None else int(order[lo])
-            bg, cg = float(b[i0]), float(c[i0])
-            n_terms = (
-                1 if zmax <= 0.0 else int(np.ceil(np.log(1e-17 * (1 - zmax)) / np.log(zmax))) + 1
-            )
-            k = np.arange(n_terms + 1, dtype=np.float64)
-            u = np.concatenate([[1.0], np.cumprod((bg + k[:-1]) / (cg + k[:-1]))])
-            sb = np.concatenate([[0.0], np.cumsum(1.0 / (bg + k[:-1]))])
-            sc = np.concatenate([[0.0], np.cumsum(1.0 / (cg + k[:-1]))])
-            big_f = np.polyval(u[::-1], zg)
-            f[idx] = np.log(big_f)
-            f_b[idx] = np.polyval((u * sb)[::-1], zg) / big_f
-            f_c[idx] = -np.polyval((u * sc)[::-1], zg) / big_f
-            f_z[idx] = np.polyval((k[1:] * u[1:])[::-1], zg) / big_f
+            parts = _series_group(float(b[i0]), float(c[i0]), zg)
+            for out, part in zip((f, f_b, f_c, f_z), parts, strict=True):
+                out[idx] = part
             done[idx] = True
+        small = ~done & (z <= _SERIES_ZMAX)
+        if small.any():
+            parts = _series_rows(b[small], c[small], z[small])
+            for out, part in zip((f, f_b, f_c, f_z), parts, strict=True):
+                out[small] = part
+            done |= small
     if not done.all():
         rest = ~done
         parts = _log_hyp_parts_scipy(b[rest], c[rest], z[rest])
@@ -243,6 +315,17 @@ def _codes(arr: FloatArray) -> NDArray[np.intp]:
     return np.asarray(arr).astype(np.intp, copy=False)
 
 
+def _dot(a: NDArray[Any], b: NDArray[Any]) -> float:
+    """``a · b`` without BLAS.
+
+    A multithreaded BLAS ``ddot`` on long vectors leaves its worker threads
+    spinning between the many short evaluations of a fit; on a busy machine
+    they compete with the main thread and slow the whole fit several-fold.
+    ``einsum`` (without ``optimize``) reduces in a single thread.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
 def _log1mexp(d: FloatArray) -> FloatArray:
     """``log(1 - exp(d))`` for ``d <= 0`` to absolute accuracy (``-inf`` at 0)."""
     with np.errstate(divide="ignore"):
@@ -331,7 +414,7 @@ def loglik_grad(
     w_c = np.where(dd >= 0, inv, e * inv)
     wx = np.bincount(xc, weights=weights, minlength=xu.size)
     a1u = special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    total = float(np.dot(weights, ll) + np.dot(wx, a1u))
+    total = _dot(weights, ll) + _dot(wx, a1u)
     # weights of the log J derivatives at (x, t_x) and (x, T); where t_x == T the
     # "dead" term is exactly 0 (w_c == 0), so the guard on 1 - q changes nothing
     ww_c = weights * w_c
@@ -339,19 +422,19 @@ def loglik_grad(
     coef2 = coef1 * (1.0 - one_m_q)
     pair_w = np.bincount(i1, weights=coef1, minlength=npair)
     pair_w -= np.bincount(i2, weights=coef2, minlength=npair)
-    grad = dlj @ pair_w
+    grad = np.einsum("ij,j->i", dlj, pair_w)
     # A1 (per distinct x) and B (per distinct T) terms
     wsum = float(weights.sum())
     ww_b = weights - ww_c
     wb_t = np.bincount(tc, weights=ww_b, minlength=tu.size)
     wbrx_t = np.bincount(tc, weights=ww_b * rx, minlength=tu.size)
     grad[0] += float(
-        np.dot(wx, special.digamma(r + xu)) - wsum * (special.digamma(r) - np.log(alpha))
+        _dot(wx, special.digamma(r + xu)) - wsum * (special.digamma(r) - np.log(alpha))
     )
-    grad[0] -= float(np.dot(wb_t, la_u))
-    grad[1] += wsum * r / alpha - float(np.dot(wbrx_t, 1.0 / (alpha + tu)))
-    grad[2] += wsum * np.log(beta) - float(np.dot(wb_t, lb_u)) + float(ww_c.sum()) / s
-    grad[3] += wsum * s / beta - float(np.dot(wb_t, s / (beta + tu)))
+    grad[0] -= _dot(wb_t, la_u)
+    grad[1] += wsum * r / alpha - _dot(wbrx_t, 1.0 / (alpha + tu))
+    grad[2] += wsum * np.log(beta) - _dot(wb_t, lb_u) + float(ww_c.sum()) / s
+    grad[3] += wsum * s / beta - _dot(wb_t, s / (beta + tu))
     return total, grad
 
 
