@@ -528,3 +528,94 @@ def test_parameter_recovery_on_simulated_data(model_cls: type) -> None:
     # P(alive) under the true parameters is calibrated against the simulated truth
     p = truth.probability_alive(sim.summary)
     assert p.mean() == pytest.approx(sim.truth["alive"].mean(), abs=0.01)
+
+
+# ----------------------------------------------------------------------------- fast paths
+def _p_alive_reference(m: object, s: pd.DataFrame) -> np.ndarray:
+    """FHL (2008) note 021 P(alive), written directly with log1p and expit (no blocking)."""
+    from scipy import special
+
+    x, tx, t_obs = (s[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    has2 = (x > 0) | (m._m == 1)
+    with np.errstate(divide="ignore"):
+        log_k = np.where(has2, np.log(m.a) - np.log(m.b + np.maximum(x + m._m, 1.0) - 1.0), -np.inf)
+    lo = log_k + (m.r + x) * np.log1p((t_obs - tx) / (m.alpha + tx))
+    return special.expit(-lo)
+
+
+def _big_frame(n: int, n_t: int | None, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t_obs = rng.integers(1, n_t + 1, n) / 7.0 if n_t else rng.uniform(1.0, 80.0, n)
+    x = rng.negative_binomial(0.5, 0.2, n).astype(float)
+    tx = np.where(x > 0, t_obs * rng.uniform(0.0, 1.0, n), 0.0)
+    x[:50] += 1.0
+    tx[:50] = t_obs[:50] * (1 - 1e-9)  # recency just below T: log1p of a tiny argument
+    return _frame(x, tx, t_obs)
+
+
+@pytest.mark.parametrize("model_cls", MODELS)
+def test_blocked_probability_alive_matches_fhl_2008_closed_form(model_cls: type) -> None:
+    """40,000 rows span several kernel blocks (and a partial last block)."""
+    m = model_cls(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    s = _big_frame(40_000, 300, seed=5)
+    np.testing.assert_allclose(
+        m.probability_alive(s).to_numpy(), _p_alive_reference(m, s), rtol=1e-13, atol=1e-300
+    )
+
+
+@pytest.mark.parametrize("model_cls", MODELS)
+@pytest.mark.parametrize(
+    ("n", "n_t"),
+    [
+        (40_000, 300),  # few distinct T: presence table over (x, T) keys
+        (6_000, None),  # (almost) every T distinct: the sample skips the hash
+        (12, 12),  # key range far above the row count: keys are hashed
+    ],
+)
+def test_scalar_horizon_cells_agree_with_generic_patterns(
+    model_cls: type, n: int, n_t: int | None
+) -> None:
+    """The (x, T) cell evaluation of a scalar ``t`` equals the generic (x, T, t) compression."""
+    m = model_cls(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    s = _big_frame(n, n_t, seed=11)
+    if n < 100:
+        s["frequency"] = np.arange(n) * 90.0
+        s["recency"] = np.where(s["frequency"] > 0, s["T"] * 0.5, 0.0)
+    scalar = m.expected_purchases(s, t=39.0).to_numpy()
+    per_row = m.expected_purchases(s, t=np.full(n, 39.0)).to_numpy()
+    np.testing.assert_allclose(scalar, per_row, rtol=1e-14, atol=0)
+    assert np.all(np.isfinite(scalar))
+
+
+def test_huge_frequency_key_range_falls_back_to_generic_patterns() -> None:
+    """Keys ``code(T) * (max(x) + 1) + x`` beyond 2**53 would be inexact in float arithmetic."""
+    m = ModifiedBetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    s = _frame([2.0**51, 3.0, 0.0, 1.0, 2.0], [5.0, 4.0, 0.0, 1.0, 2.0], [5.0, 6.0, 7.0, 8.0, 9.0])
+    scalar = m.expected_purchases(s, t=10.0).to_numpy()
+    per_row = m.expected_purchases(s, t=np.full(5, 10.0)).to_numpy()
+    np.testing.assert_allclose(scalar, per_row, rtol=1e-14)
+    assert np.all(np.isfinite(scalar))
+
+
+def test_probability_alive_keeps_subnormal_tail_probabilities() -> None:
+    """``1/(1 + exp(lo))`` overflows for ``lo > 709``; the kernel returns ``exp(-lo)`` there."""
+    m = ModifiedBetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    rows = [(130, 0.1, 1000.0), (134, 0.1, 1000.0), (135, 0.1, 1000.0)]
+    s = _frame(*zip(*rows, strict=True))
+    p = m.probability_alive(s).to_numpy()
+    with mp.workdps(50):
+        ref = np.array([_mp_reference(m, x, tx, t_obs, 1.0)[1] for x, tx, t_obs in rows])
+    assert np.all(ref[1:] < 1e-308)  # subnormal
+    assert np.all(ref > 0)
+    np.testing.assert_allclose(p, ref, rtol=1e-11, atol=1e-322)
+
+
+@settings(max_examples=40, deadline=None)
+@given(s=summaries(), params=params_st, model_idx=st.integers(0, 1), t=st.floats(0.01, 500.0))
+def test_scalar_and_per_customer_horizons_agree(
+    s: pd.DataFrame, params: tuple[float, ...], model_idx: int, t: float
+) -> None:
+    m = MODELS[model_idx](r=params[0], alpha=params[1], a=params[2], b=params[3])
+    scalar = m.expected_purchases(s, t=t).to_numpy()
+    per_row = m.expected_purchases(s, t=np.full(len(s), t)).to_numpy()
+    np.testing.assert_allclose(scalar, per_row, rtol=1e-13, atol=1e-300)

@@ -225,14 +225,18 @@ def _log_odds_block(
     *,
     r: float,
     alpha: float,
-    table: FloatArray,
+    table: FloatArray | None,
+    consts: tuple[float, float, int],
     xi: NDArray[np.int64],
     u: FloatArray,
     e: FloatArray,
 ) -> None:
-    """``out <- table[x] + (r + x) log1p((T - t_x)/(α + t_x))`` for one block of rows.
+    """``out <- log(a/(b+x+m-1)) + (r + x) log1p((T - t_x)/(α + t_x))`` for one block of rows.
 
-    ``xi``, ``u`` and ``e`` are scratch buffers of the block's length.
+    ``log(a/(b+x+m-1))`` (``-inf`` for ``x = 0`` when ``m = 0``) is gathered from
+    ``table`` (indexed by ``x``), or computed when ``table`` is None (huge
+    frequencies); ``consts`` is ``(a, b, m)``. ``xi``, ``u`` and ``e`` are scratch
+    buffers of the block's length.
     ``log1p(y)`` is computed as ``log(u) + ((1 + y) - u)/u`` with ``u = fl(1 + y)``:
     the rounding error of ``u`` is recovered (exactly for ``u <= 2``, by Sterbenz's
     lemma) and its logarithm taken to first order, so the result is within about
@@ -249,8 +253,17 @@ def _log_odds_block(
     u += e  # log1p(y)
     np.add(x, r, out=out)
     out *= u
-    np.copyto(xi, x, casting="unsafe")
-    np.take(table, xi, out=u)
+    if table is not None:
+        np.copyto(xi, x, casting="unsafe")
+        np.take(table, xi, out=u)
+    else:
+        a, b, m = consts
+        np.add(x, b + m - 1.0, out=u)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.log(u, out=u)
+        np.subtract(np.log(a), u, out=u)
+        if m == 0:
+            u[x == 0] = -np.inf
     out += u
 
 
@@ -331,19 +344,22 @@ class _BetaGeoMixin(ModelDisplay):
         The log odds of being dead are ``log(a/(b+x+m-1)) + (r+x) log((α+T)/(α+t_x))``
         (``-inf`` for BG/NBD one-time buyers); ``log(a/(b+x+m-1))`` is tabulated
         over ``0..max(x)`` (frequencies are validated integers) and gathered. The
-        rows are processed in blocks of ``_BLOCK`` with in-place operations on
+        rows are processed in blocks of ``_BLOCK`` rows with in-place operations on
         cache-resident scratch buffers: one output array, no per-step temporaries.
         """
         m = self._m
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         n = x.size
-        grid = np.arange(int(x.max()) + 1 if n else 1, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            table = np.where(
-                (grid > 0) | (m == 1),
-                np.log(a) - np.log(b + np.maximum(grid + m, 1.0) - 1.0),
-                -np.inf,
-            )
+        n_grid = int(x.max()) + 1 if n else 1
+        table: FloatArray | None = None
+        if n_grid <= max(4 * n, 1 << 16):
+            grid = np.arange(n_grid, dtype=np.float64)
+            with np.errstate(divide="ignore"):
+                table = np.where(
+                    (grid > 0) | (m == 1),
+                    np.log(a) - np.log(b + np.maximum(grid + m, 1.0) - 1.0),
+                    -np.inf,
+                )
         out = np.empty(n, dtype=np.float64)
         size = min(_BLOCK, n)
         u, e = np.empty(size), np.empty(size)
@@ -354,7 +370,7 @@ class _BetaGeoMixin(ModelDisplay):
             k = o.size
             _log_odds_block(
                 o, x[sl], tx[sl], t_obs[sl], r=r, alpha=alpha, table=table,
-                xi=xi[:k], u=u[:k], e=e[:k],
+                consts=(a, b, m), xi=xi[:k], u=u[:k], e=e[:k],
             )  # fmt: skip
             _inv_one_plus_exp(o)
         return out
