@@ -578,3 +578,34 @@ def test_warm_start_polish_stops_at_the_gradient_floor() -> None:
     assert float(np.max(np.abs(res.jac))) <= 1e-8
     assert len(calls) <= 3
     assert "gradient below gtol" in str(attempts[-1]["message"])
+
+
+@pytest.mark.slow
+def test_pilot_start_does_not_change_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above 40,000 rows a BFGS pilot on 2,000 rows seeds the fit; the optimum is the same."""
+    from custrel.models import pareto_nbd
+
+    t_obs = 26.0 + 52.0 * np.random.default_rng(3).random(45_000)
+    sim = simulate_pareto_nbd(CDNOW_MODEL, 45_000, T=t_obs, seed=4)  # continuous times
+    with_pilot = ParetoNBD.fit(sim.summary, period="W")
+    monkeypatch.setattr(pareto_nbd, "_PILOT_MIN_ROWS", 10**9)
+    without = ParetoNBD.fit(sim.summary, period="W")
+    assert with_pilot.converged
+    assert without.converged
+    assert with_pilot.loglik == pytest.approx(without.loglik, abs=1e-5)
+    np.testing.assert_allclose(with_pilot.params, without.params, rtol=1e-5)
+
+
+def test_pilot_start_is_near_the_sample_optimum_or_absent() -> None:
+    from custrel.models._mle import FitConfig
+    from custrel.models.pareto_nbd import _pilot_start
+
+    sim = simulate_pareto_nbd(CDNOW_MODEL, 5_000, T=39.0, seed=5)
+    x, tx, t_obs = _arrays(sim.summary)
+    start = [{"r": 1.0, "alpha": 39.0, "s": 1.0, "beta": 39.0}]
+    (pilot,) = _pilot_start(x, tx, t_obs, np.ones_like(x), FitConfig(), start)
+    sample = sim.summary.iloc[np.random.default_rng(0).choice(x.size, 2_000, replace=False)]
+    reference = ParetoNBD.fit(sample, config=FitConfig(covariance=False))
+    for name in ("r", "alpha", "s", "beta"):
+        assert pilot[name] == pytest.approx(getattr(reference.model, name), rel=1e-3)
+    assert _pilot_start(x, tx, t_obs, np.zeros_like(x), FitConfig(), start) == []
