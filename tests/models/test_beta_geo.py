@@ -565,20 +565,27 @@ def test_blocked_probability_alive_matches_fhl_2008_closed_form(model_cls: type)
 
 @pytest.mark.parametrize("model_cls", MODELS)
 @pytest.mark.parametrize(
-    ("n", "n_t"),
+    ("n", "n_t", "period", "case"),
     [
-        (40_000, 300),  # few distinct T: presence table over (x, T) keys
-        (6_000, None),  # (almost) every T distinct: the sample skips the hash
-        (12, 12),  # key range far above the row count: keys are hashed
+        (40_000, 300, "W", ""),  # T in whole days / 7: integer codes without hashing
+        (40_000, 300, None, ""),  # same data, no period: hash codes, presence table
+        (40_000, 300, None, "whole"),  # whole weeks: integer codes at scale 1
+        (40_000, 300, None, "late"),  # whole weeks except the last row: hash codes
+        (6_000, None, None, ""),  # (almost) every T distinct: the sample skips the hash
+        (12, 12, None, "heavy"),  # key range far above the row count: keys are hashed
     ],
 )
 def test_scalar_horizon_cells_agree_with_generic_patterns(
-    model_cls: type, n: int, n_t: int | None
+    model_cls: type, n: int, n_t: int | None, period: str | None, case: str
 ) -> None:
     """The (x, T) cell evaluation of a scalar ``t`` equals the generic (x, T, t) compression."""
-    m = model_cls(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    m = model_cls(r=0.243, alpha=4.414, a=0.793, b=2.426, period=period)
     s = _big_frame(n, n_t, seed=11)
-    if n < 100:
+    if case in ("whole", "late"):
+        s["T"] = np.ceil(s["T"])
+    if case == "late":
+        s.loc[n - 1, "T"] += 0.5
+    if case == "heavy":
         s["frequency"] = np.arange(n) * 90.0
         s["recency"] = np.where(s["frequency"] > 0, s["T"] * 0.5, 0.0)
     scalar = m.expected_purchases(s, t=39.0).to_numpy()

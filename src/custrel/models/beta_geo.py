@@ -26,7 +26,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
@@ -267,31 +267,76 @@ def _log_odds_block(
     out += u
 
 
+def _grid_codes(
+    t_obs: FloatArray, scales: Sequence[float]
+) -> tuple[NDArray[np.int64], FloatArray] | None:
+    """Integer codes of ``T`` without hashing when every value is ``k / s`` for a whole ``k``.
+
+    Tries each ``s`` of ``scales`` (e.g. ``T`` in weeks recorded to the day:
+    ``s = 7``). The codes are ``rint(T s) - min``, accepted only if ``code / s``
+    reproduces every ``T`` bit for bit (checked block by block), so that
+    ``values[code] == T`` exactly; the code range must stay below ``4 n + 1024``.
+    Returns ``(codes, values)`` or None when no scale fits.
+    """
+    n = t_obs.size
+    head = t_obs[:256]
+    for s in scales:
+        if not np.array_equal(np.rint(head * s) / s, head):
+            continue
+        lo = float(np.floor(float(t_obs.min()) * s))
+        hi = float(np.ceil(float(t_obs.max()) * s))
+        if not hi - lo <= 4 * n + 1024:
+            continue
+        codes = np.empty(n, dtype=np.int64)
+        buf = np.empty(min(_BLOCK, n))
+        chk = np.empty_like(buf)
+        for start in range(0, n, _BLOCK):
+            sl = slice(start, start + _BLOCK)
+            tb = t_obs[sl]
+            b, c = buf[: tb.size], chk[: tb.size]
+            np.multiply(tb, s, out=b)
+            np.rint(b, out=b)
+            np.divide(b, s, out=c)
+            if not np.array_equal(c, tb):
+                break
+            b -= lo
+            np.copyto(codes[sl], b, casting="unsafe")
+        else:
+            return codes, (np.arange(hi - lo + 1.0) + lo) / s
+    return None
+
+
 def _scale_by_xt_cells(
     out: FloatArray,
     x: FloatArray,
     t_obs: FloatArray,
     fn: Callable[[FloatArray, FloatArray], FloatArray],
+    scales: Sequence[float] = (1.0,),
 ) -> None:
     """``out *= fn(x, T)`` per customer, with ``fn`` evaluated once per distinct ``(x, T)``.
 
-    ``x`` holds validated non-negative integers. ``T`` gets hash codes (skipped
-    when a sample of ~2,000 values shows that most values are distinct: then
-    ``fn`` runs on every row); the pair key is ``code(T) * (max(x) + 1) + x``,
-    built in place. For a moderate key range the distinct keys are found with
-    a presence table and the values scattered into a lookup table indexed by
-    key, otherwise the key is hashed once more.
+    ``x`` holds validated non-negative integers. ``T`` gets integer codes from
+    :func:`_grid_codes` (whole multiples of ``1/s``, ``s`` in ``scales``) or else
+    hash codes (skipped when a sample of ~2,000 values shows that most values
+    are distinct: then ``fn`` runs on every row); the pair key is
+    ``code(T) * (max(x) + 1) + x``, built in place. For a moderate key range the
+    distinct keys are found with a presence table and the values scattered into
+    a lookup table indexed by key, otherwise the key is hashed once more.
     """
     n = x.size
     if n == 0:
         return
-    if n > 4096:
-        sample = t_obs[:: n // 2048]
-        if np.unique(sample).size > sample.size // 2:
-            out *= fn(x, t_obs)
-            return
-    codes, uniq = pd.factorize(t_obs, sort=False)
-    t_uniq = np.asarray(uniq, dtype=np.float64)
+    grid = _grid_codes(t_obs, scales)
+    if grid is not None:
+        codes, t_uniq = grid
+    else:
+        if n > 4096:
+            sample = t_obs[:: n // 2048]
+            if np.unique(sample).size > sample.size // 2:
+                out *= fn(x, t_obs)
+                return
+        codes, uniq = pd.factorize(t_obs, sort=False)
+        t_uniq = np.asarray(uniq, dtype=np.float64)
     nx = int(x.max()) + 1
     if t_uniq.size * nx >= 2**53:  # the key would not be exact: generic pattern compression
         pats = compress({"x": x, "T": t_obs}, None)
@@ -337,6 +382,12 @@ class _BetaGeoMixin(ModelDisplay):
     def _stats(self, summary: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
         x, tx, t_obs, _ = check_btyd_summary(summary, f"{type(self).__name__}")
         return x, tx, t_obs
+
+    def _grid_scales(self) -> tuple[float, ...]:
+        """Candidate resolutions of ``T``: whole model units and, given a period, whole days."""
+        if self.period is None or self.period.days == 1.0:
+            return (1.0,)
+        return (1.0, self.period.days)
 
     def _p_alive(self, x: FloatArray, tx: FloatArray, t_obs: FloatArray) -> FloatArray:
         """``P(alive) = 1 / (1 + exp(log_odds_dead))`` per customer (a fresh array).
@@ -465,7 +516,11 @@ class _BetaGeoMixin(ModelDisplay):
             p_alive = self._p_alive(x, tx, t_obs)
             # the Gauss hypergeometric part depends on (x, T) only
             _scale_by_xt_cells(
-                p_alive, x, t_obs, lambda xs, ts: self._cond_factor(xs, ts, np.full_like(ts, h))
+                p_alive,
+                x,
+                t_obs,
+                lambda xs, ts: self._cond_factor(xs, ts, np.full_like(ts, h)),
+                self._grid_scales(),
             )
             return pd.Series(p_alive, index=summary.index, name="expected_purchases")
         tt = _as_t(t, x.size)
@@ -620,7 +675,7 @@ class _BetaGeoMixin(ModelDisplay):
 
             return laplace_log_time(g, delta, big_a / (big_r + 1.0))
 
-        _scale_by_xt_cells(p_alive, x, t_obs, on_cells)
+        _scale_by_xt_cells(p_alive, x, t_obs, on_cells, self._grid_scales())
         return pd.Series(p_alive, index=summary.index, name="dert")
 
     # ------------------------------------------------------------------ units
