@@ -507,6 +507,8 @@ def test_predictions_validate_horizon() -> None:
     s = _frame([1], [1.0], [2.0])
     with pytest.raises(ParameterError, match="t must be finite and >= 0"):
         m.expected_purchases(s, t=-1.0)
+    with pytest.raises(ParameterError, match="t must be finite and >= 0; got 'soon'"):
+        m.expected_purchases(s, t="soon")
     with pytest.raises(ParameterError, match="one value per customer"):
         m.expected_purchases(s, t=[1.0, 2.0])
     with pytest.raises(ParameterError, match="discount_rate"):

@@ -186,8 +186,11 @@ def _as_t(t: float | ArrayLike, n: int, name: str = "t") -> FloatArray:
     return np.broadcast_to(arr, (n,)).astype(np.float64)
 
 
-def _scalar_t(t: float, name: str = "t") -> float:
-    v = float(t)
+def _scalar_t(t: float | ArrayLike, name: str = "t") -> float:
+    try:
+        v = float(t)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = float("nan")
     if not (np.isfinite(v) and v >= 0):
         msg = f"{name} must be finite and >= 0; got {t!r}."
         raise ParameterError(msg)
@@ -512,7 +515,7 @@ class _BetaGeoMixin(ModelDisplay):
         """
         x, tx, t_obs = self._stats(summary)
         if np.ndim(t) == 0:
-            h = _scalar_t(t)  # type: ignore[arg-type]
+            h = _scalar_t(t)
             p_alive = self._p_alive(x, tx, t_obs)
             # the Gauss hypergeometric part depends on (x, T) only
             _scale_by_xt_cells(
