@@ -17,14 +17,21 @@ Usage::
     python benchmarks/bench_pareto.py [--sizes 1e5 1e6] [--lifetimes-sizes 1e5]
                                       [--skip-lifetimes] [--continuous] [--no-memory]
 
-lifetimes needs about two minutes at 1e5 customers and did not finish in 300 s at
-1e6, so by default it runs at 1e5 only.
+lifetimes needs about half a minute at 1e5 customers (26-27 s here) and did not
+finish in 300 s at 1e6, so by default it runs at 1e5 only.
+
+custrel's small-data times depend on machine load more than lifetimes' do: scipy's
+L-BFGS-B calls BLAS/LAPACK every iteration, and with a multithreaded OpenBLAS each
+call wakes the BLAS worker threads (milliseconds on a busy 2-core machine). The
+script prints the load average and ``OPENBLAS_NUM_THREADS`` so that runs can be
+compared; ``OPENBLAS_NUM_THREADS=1`` removes that overhead.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import time
 import tracemalloc
 import warnings
@@ -97,6 +104,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args()
 
+    print(
+        f"load average {os.getloadavg()[0]:.2f}, cpus {os.cpu_count()}, "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}",
+        flush=True,
+    )
     variants = [False, True] if args.continuous else [False]
     rows = []
     for continuous in variants:
@@ -131,6 +143,7 @@ def main() -> None:
             print(pd.Series(row).to_string(), flush=True)
             print(flush=True)
     print(pd.DataFrame(rows).to_string(index=False))
+    print(f"load average at the end {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":
