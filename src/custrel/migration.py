@@ -207,6 +207,12 @@ def _recode(s: pd.Series, cats: list[str]) -> np.ndarray:
 def _aligned_codes(
     before: Labels | pd.Series, after: Labels | pd.Series
 ) -> tuple[pd.Index, list[str], np.ndarray, np.ndarray]:
+    if isinstance(before, Labels) and isinstance(after, Labels) and before.scheme != after.scheme:
+        msg = (
+            f"before and after must be labels of one scheme; got {before.scheme!r} and "
+            f"{after.scheme!r}. Classify both dates with the same rules."
+        )
+        raise ParameterError(msg)
     b = _as_label_series(before, "before")
     a = _as_label_series(after, "after")
     cats = [ABSENT, *dict.fromkeys([*map(str, b.cat.categories), *map(str, a.cat.categories)])]

@@ -462,3 +462,27 @@ def test_t9_2_state_migration_expectations_domain_f1(f1_base) -> None:
     for c in ("C05", "C06"):
         assert moves[c] == ("lost", "lost")
     assert moves["C08"] == ("undetermined", "undetermined")
+
+
+def test_p_alive_with_ids_matching_no_purchaser_is_an_error() -> None:
+    """A P(alive) Series indexed by ids of another dtype must not silently fall back."""
+    from custrel.data import build_customer_base
+    from custrel.errors import DataValidationError
+    from custrel.lifecycle import StateRules
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2],
+            "date": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "amount": [5.0, 6.0, 7.0],
+        }
+    )
+    base = build_customer_base(tx, as_of="2024-06-30")
+    wrong = pd.Series([0.9, 0.1], index=pd.Index(["1", "2"], name="customer_id"))
+    with pytest.raises(DataValidationError, match="matches none of the 2 purchasers"):
+        StateRules(method="p_alive").classify(base, p_alive=wrong)
+    right = pd.Series([0.9, 0.1], index=pd.Index([1, 2], name="customer_id"))
+    lab = StateRules(method="p_alive", trust_p_alive_for_single_purchase=True).classify(
+        base, p_alive=right
+    )
+    assert lab.frame["label"].astype(str).tolist() == ["current", "lost"]

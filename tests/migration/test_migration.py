@@ -207,3 +207,25 @@ def test_transitions_custom_names_for_any_scheme() -> None:
     assert tr.label.astype(str).tolist() == ["upgraded", "downgraded"]
     assert tr.categories[:2] == ("upgraded", "downgraded")
     assert np.array_equal(tr.frame["to"].astype(str).to_numpy(), t1.to_numpy())
+
+
+def test_migration_between_two_different_schemes_is_refused() -> None:
+    idx = pd.Index(["a", "b"], name="customer_id")
+    states = Labels.build(
+        scheme="state",
+        as_of=pd.Timestamp("2024-01-01"),
+        config=None,
+        index=idx,
+        labels=["current", "lost"],
+        categories=("current", "lost"),
+    )
+    tiers = Labels.build(
+        scheme="value_tier",
+        as_of=pd.Timestamp("2024-07-01"),
+        config=None,
+        index=idx,
+        labels=["gold", "silver"],
+        categories=("gold", "silver"),
+    )
+    with pytest.raises(ParameterError, match="labels of one scheme; got 'state' and 'value_tier'"):
+        migration_matrix(states, tiers)

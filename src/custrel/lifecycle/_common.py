@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from custrel.data import CustomerBase
 from custrel.data._time import Period
-from custrel.data._validate import ProblemList
-from custrel.errors import ParameterError
+from custrel.data._validate import ProblemList, examples
+from custrel.errors import DataValidationError, ParameterError
 from custrel.labels import Reason
 
 __all__ = [
@@ -213,4 +213,24 @@ def resolve_p_alive(
     aligned: FloatArray = np.asarray(
         num.reindex(base.customers).to_numpy(dtype=np.float64), dtype=np.float64
     )
+    _check_coverage(base, series.index)
     return aligned, int((~known).sum())
+
+
+def _check_coverage(base: CustomerBase, ids: pd.Index) -> None:
+    """Raise when P(alive) matches none of the purchasers (e.g. ids of another dtype).
+
+    Partial coverage is legal: purchasers without an entry are treated as
+    P(alive) missing by the rules (domain.md §10.5).
+    """
+    buyers = base.customers[base.features["n_occasions"].to_numpy() > 0]
+    if len(buyers) == 0 or len(ids) == 0:
+        return
+    absent = buyers[~buyers.isin(ids)]
+    if len(absent) == len(buyers):
+        msg = (
+            f"p_alive matches none of the {len(buyers)} purchasers of the customer base "
+            f"(p_alive ids e.g. {examples(ids)}; customer ids e.g. {examples(buyers)}). "
+            "Index p_alive by the same customer ids, with the same dtype, as the transactions."
+        )
+        raise DataValidationError(msg)
