@@ -22,8 +22,10 @@ equal terms with opposite signs returns NaN there.
 The 2F1 values (and their derivatives) only depend on the pair ``(x, y)`` with
 ``y`` one of ``t_x`` or ``T``, so they are computed once per distinct pair:
 real logs recorded on calendar days have few distinct pairs even for
-millions of customers. The gradient is exact up to central differences of
-``log 2F1`` in its two parameters (the ``z`` derivative is analytic).
+millions of customers. Where ``z <= 0.5`` (all pairs for parameters like
+CDNOW's) ``log 2F1`` and its derivatives come from its power series, so the
+gradient is exact; elsewhere scipy's ``hyp2f1`` is used with central
+differences in the two parameters (the ``z`` derivative is analytic).
 
 References
 ----------
