@@ -109,6 +109,31 @@ class CustomerBase:
     that the BTYD literature counts. ``zero_net="not_occasion"`` gives the
     stricter net > 0 rule of the domain specification. Returns-only days are
     never occasions but still count in ``net_amount`` and the window sums.
+
+    Examples
+    --------
+    Customer ``b`` buys and returns on the same day: the day nets to zero and
+    counts as an occasion under the default rule.
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b", "c"],
+    ...                    "date": ["2024-01-05", "2024-03-10", "2024-11-20",
+    ...                             "2024-02-01", "2024-02-01", "2024-12-01"],
+    ...                    "amount": [40.0, 25.0, 30.0, 15.0, -15.0, 60.0]})
+    >>> base = build_customer_base(tx, as_of="2024-12-31")
+    >>> base.customers.tolist(), base.as_of_day
+    (['a', 'b', 'c'], 20088)
+    >>> base.features[["n_occasions", "frequency", "days_since_last", "revenue_window"]]
+                 n_occasions  frequency  days_since_last  revenue_window
+    customer_id
+    a                      3          2             41.0            95.0
+    b                      1          0            334.0             0.0
+    c                      1          0             30.0            60.0
+    >>> base.btyd_summary(period="W")["recency"].round(2).tolist()
+    [45.71, 0.0, 0.0]
+    >>> base.window_sum(90.0).tolist()  # net amount in the last 90 days
+    [30.0, 0.0, 60.0]
+    >>> base.at("2024-06-30").customers.tolist()  # c has not bought yet
+    ['a', 'b']
     """
 
     transactions: pd.DataFrame = attrs.field(eq=False, repr=False)
@@ -125,7 +150,7 @@ class CustomerBase:
 
     @property
     def customers(self) -> pd.Index:
-        """Customers with rows on or before ``as_of``."""
+        """Customers with rows on or before ``as_of`` (the index of ``features``)."""
         return self.features.index
 
     @property

@@ -18,7 +18,7 @@ custrel model from a fitted lifetimes fitter. lifetimes has no notion of time
 units: pass ``period=`` to record the unit of the data it was fitted on.
 
 lifetimes changes the process-wide warning filters when it is imported; this
-module imports it inside :func:`warnings.catch_warnings`, so custrel leaves
+module imports it inside ``warnings.catch_warnings()``, so custrel leaves
 your filters as they were.
 
 Examples
@@ -96,6 +96,35 @@ def to_lifetimes(obj: Any, /) -> Any:
     ------
     ParameterError
         The model has no lifetimes equivalent.
+
+    See Also
+    --------
+    from_lifetimes : The inverse.
+
+    Examples
+    --------
+    The BG/NBD parameters of Fader, Hardie and Lee (2005) [1]_ give lifetimes' expected
+    number of purchases in the next 39 weeks for a customer with x = 2,
+    t_x = 30.43 and T = 38.86 weeks (1.226 in the paper):
+
+    >>> from custrel.interop.lifetimes import to_lifetimes
+    >>> from custrel.models import BetaGeo, GammaGamma, ShiftedBetaGeo
+    >>> fitter = to_lifetimes(BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, period="W"))
+    >>> round(float(fitter.predict(39, 2, 30.43, 38.86)), 3)
+    1.226
+    >>> gg = to_lifetimes(GammaGamma(p=6.25, q=3.74, gamma=15.44))
+    >>> type(gg).__name__, gg.params_.to_dict()
+    ('GammaGammaFitter', {'p': 6.25, 'q': 3.74, 'v': 15.44})
+    >>> to_lifetimes(ShiftedBetaGeo(alpha=0.7, beta=1.2))
+    Traceback (most recent call last):
+    ...
+    custrel.errors.ParameterError: to_lifetimes: ShiftedBetaGeo has no lifetimes equivalent; ...
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your
+       Customers" the Easy Way: An Alternative to the Pareto/NBD Model.
+       *Marketing Science* 24(2), 275-284.
     """
     result = obj if isinstance(obj, FitResult) else None
     model = obj.model if result is not None else obj
@@ -146,7 +175,26 @@ def from_lifetimes(fitter: Any, /, *, period: Period | None = None) -> Any:
     Raises
     ------
     ParameterError
-        Unsupported fitter, or a fitter that was never fitted.
+        Unsupported fitter, a fitter that was never fitted, or ``period`` for a
+        model without a time unit (``GammaGamma``, ``BetaGeoBetaBinom``).
+
+    See Also
+    --------
+    to_lifetimes : The inverse.
+
+    Examples
+    --------
+    >>> from custrel.interop.lifetimes import from_lifetimes, to_lifetimes
+    >>> from custrel.models import BetaGeo, GammaGamma
+    >>> fitter = to_lifetimes(BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    >>> from_lifetimes(fitter, period="W")
+    BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, period=TimeUnit(name='W', days=7.0))
+    >>> from_lifetimes(to_lifetimes(GammaGamma(p=6.25, q=3.74, gamma=15.44)))
+    GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    >>> from_lifetimes(type(fitter)())  # a fresh, unfitted BetaGeoFitter
+    Traceback (most recent call last):
+    ...
+    custrel.errors.ParameterError: from_lifetimes: the BetaGeoFitter has no params_; fit it first.
     """
     import custrel.models as models
 
