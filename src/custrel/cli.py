@@ -159,14 +159,13 @@ def _run(
     settings: object,
     attributes: pd.DataFrame | None,
 ) -> int:
-    from custrel.report.pipeline import MODEL_KEYS, ReportSettings, run_report
+    from custrel.report.pipeline import ReportSettings, run_report
     from custrel.report.privacy import Pseudonymizer
 
     assert isinstance(settings, ReportSettings)
     out = Path(args.out)
     pseudo, key_note = _pseudonymizer(args, out)
-    n_models = len(MODEL_KEYS) if settings.model == "auto" else 1
-    progress = _Progress(total=n_models + 8, enabled=not args.quiet)
+    progress = _Progress(total=settings.progress_steps, enabled=not args.quiet)
     report = run_report(
         source,  # type: ignore[arg-type]
         columns=columns,
@@ -192,10 +191,10 @@ def _summary(report: object, paths: dict[str, Path], key_note: str | None) -> No
     print(f"custrel: {report.settings.title}, evaluated on {report.base.as_of.date()}")
     line = f"  customers: {int(h['customers']):,}"
     if "active" in h:
-        line += (
-            f"  active: {int(h['active']):,}  at risk: {int(h.get('at_risk', 0)):,}"
-            f"  lost: {int(h['lost']):,}"
-        )
+        line += f"  active: {int(h['active']):,}"
+        if "at_risk" in h:
+            line += f" (of which at risk: {int(h['at_risk']):,})"
+        line += f"  lost: {int(h['lost']):,}"
     print(line)
     if "customer_equity" in h:
         print(f"  customer equity (sum of CLV): {h['customer_equity']:,.2f}")

@@ -69,8 +69,19 @@ def test_models_json_is_serialisable_and_complete(report, tmp_path):
     assert all(v is None or v > 0 for v in pm["standard_errors"].values())
     assert np.isfinite(pm["loglik"])
     assert m["clv"] == {"horizon": 52.0, "horizon_period": "W", "discount_rate": 0.1,
-                        "discount_period": "Y"}  # fmt: skip
+                        "discount_period": "Y", "method": "discrete", "step": "W"}  # fmt: skip
     assert m["spend_model"]
+    # counts are JSON integers, not floats (2357, not 2357.0)
+    for key in ("n_customers", "n_patterns", "iterations"):
+        if key in pm:
+            assert type(pm[key]) is int, (key, pm[key])
+    assert pm["n_customers"] == 400
+    fitted = [c for c in m["candidates"] if c["holdout"]]
+    assert fitted
+    for c in fitted:
+        assert type(c["holdout"]["customers"]) is int
+        assert type(c["holdout"]["actual_total"]) is int
+    assert m["data_exclusions"] == {"rows": {}, "customers": {}}
 
 
 def test_write_pseudonymized_hides_ids_everywhere(report, tmp_path, tx):

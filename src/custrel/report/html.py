@@ -42,6 +42,8 @@ __all__ = [
     "figure_html",
     "headline_html",
     "paragraph",
+    "percent",
+    "readable",
     "render_document",
     "table_html",
     "unit_text",
@@ -59,7 +61,8 @@ header p{margin:0;color:#d9e2ec}
 section{background:#fff;border-radius:8px;padding:16px 24px;margin:18px 0;
 box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{margin-top:4px;color:#243b53}
-table{border-collapse:collapse;margin:8px 0;font-size:.92em}
+.tw{overflow-x:auto;max-width:100%;margin:8px 0}
+table{border-collapse:collapse;font-size:.92em}
 th,td{border-bottom:1px solid #e4e7eb;padding:4px 10px;text-align:right}
 th{background:#f0f4f8}
 td.t,th.t{text-align:left}
@@ -107,7 +110,21 @@ def bullet_list(items: Iterable[str]) -> str:
     return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
 
 
-def _cell(value: object, float_format: str) -> tuple[str, bool]:
+def percent(value: float) -> str:
+    """A share as a percentage with one decimal (``0.02`` -> ``"2.0%"``; NaN -> ``""``).
+
+    Examples
+    --------
+    >>> percent(0.02), percent(1.0), percent(float("nan"))
+    ('2.0%', '100.0%', '')
+    """
+    v = float(value)
+    return "" if not np.isfinite(v) else f"{100.0 * v:.1f}%"
+
+
+def _cell(
+    value: object, float_format: str, fmt: str | Callable[[float], str] | None = None
+) -> tuple[str, bool]:
     """Formatted text of a cell and whether it is text (left-aligned)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return "", True
@@ -115,6 +132,8 @@ def _cell(value: object, float_format: str) -> tuple[str, bool]:
         return "", True
     if isinstance(value, bool | np.bool_):
         return str(bool(value)), True
+    if fmt is not None and isinstance(value, int | float | np.integer | np.floating):
+        return (fmt(float(value)) if callable(fmt) else format(float(value), fmt)), False
     if isinstance(value, int | np.integer):
         return f"{int(value):,}", False
     if isinstance(value, float | np.floating):
@@ -130,21 +149,43 @@ def table_html(
     index: bool = True,
     float_format: str = ",.2f",
     max_rows: int | None = None,
+    formats: Mapping[str, str | Callable[[float], str]] | None = None,
 ) -> str:
     """An escaped ``<table>`` of a DataFrame (or Series); at most ``max_rows`` rows.
+
+    The table is wrapped in a ``<div class="tw">`` that scrolls horizontally
+    when the table is wider than its section.
+
+    Parameters
+    ----------
+    frame : DataFrame or Series
+        What to show.
+    index : bool
+        Show the index as the first column.
+    float_format : str
+        Format spec of float cells (default two decimals with thousands separators).
+    max_rows : int, optional
+        Show at most this many rows.
+    formats : mapping of str to str or callable, optional
+        Per-column format of numeric cells, by column name: a format spec
+        (``",.0f"``) or a function of the value (e.g. :func:`percent`).
 
     Examples
     --------
     >>> table_html(pd.DataFrame({"n": [1200], "who": ["<b>"]}, index=pd.Index(["x"], name="k")))
-    '<table><thead><tr><th class="t">k</th><th>n</th><th class="t">who</th></tr></thead><tbody><tr><td class="t">x</td><td>1,200</td><td class="t">&lt;b&gt;</td></tr></tbody></table>'
+    '<div class="tw"><table><thead><tr><th class="t">k</th><th>n</th><th class="t">who</th></tr></thead><tbody><tr><td class="t">x</td><td>1,200</td><td class="t">&lt;b&gt;</td></tr></tbody></table></div>'
+    >>> "<td>2.5%</td>" in table_html(pd.DataFrame({"s": [0.025]}), formats={"s": percent})
+    True
     """
     df = frame.to_frame() if isinstance(frame, pd.Series) else frame
     if max_rows is not None:
         df = df.head(max_rows)
+    formats = formats or {}
     text_col = [
         not pd.api.types.is_numeric_dtype(df[c].dtype) or pd.api.types.is_bool_dtype(df[c].dtype)
         for c in df.columns
     ]
+    col_formats = [formats.get(str(c)) for c in df.columns]
     head = []
     if index:
         names = [n for n in df.index.names if n is not None]
@@ -160,17 +201,17 @@ def table_html(
             # row labels are identifiers (customer ids, segment names): never number-formatted
             lab = " / ".join(map(str, label)) if isinstance(label, tuple) else str(label)
             cells.append(f'<td class="t">{escape(lab)}</td>')
-        for v in row:
-            txt, is_text = _cell(v, float_format)
+        for v, fmt in zip(row, col_formats, strict=True):
+            txt, is_text = _cell(v, float_format, fmt)
             cls = ' class="t"' if is_text else ""
             cells.append(f"<td{cls}>{escape(txt)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        "<table><thead><tr>"
+        '<div class="tw"><table><thead><tr>'
         + "".join(head)
         + "</tr></thead><tbody>"
         + "".join(body)
-        + "</tbody></table>"
+        + "</tbody></table></div>"
     )
 
 
@@ -253,19 +294,15 @@ def render_document(
 _MONEY = "{:,.0f}"
 
 
-#: Display names of profile and table columns in the report (the CSV keeps the stable names).
-_FRIENDLY: Final = {
-    "customers": "customers",
-    "share": "share of customers",
+#: Readable text of the machine codes (column names, labels, reasons) shown in the report.
+#: ``customers.csv`` and ``models.json`` keep the codes; :func:`readable` looks them up.
+_READABLE: Final[Mapping[str, str]] = {
+    # columns
+    "share": "share of all customers",
+    "share_active": "share of active customers",
     "revenue_window": "revenue, last 365 days",
     "revenue_window_share": "share of revenue",
-    "strategy": "strategy",
-    "mean CLV": "mean CLV",
-    "state": "state",
-    "action": "action",
     "last_tier": "last known tier",
-    "stage": "stage",
-    "tier": "tier",
     "silver_action": "silver action",
     "p_alive": "P(alive)",
     "expected_purchases": "expected purchases",
@@ -273,16 +310,113 @@ _FRIENDLY: Final = {
     "days_since_last": "days since last purchase",
     "net_amount": "total spend to date",
     "rfm_segment": "RFM segment",
+    "dick_basu": "Dick & Basu loyalty",
+    "sindell": "Sindell loyalty type",
+    "behavioural": "behavioural loyalty",
+    "emotional": "emotional loyalty",
+    "conscious": "conscious loyalty",
     "scheme": "classification",
     "reason": "why undetermined",
     "would_resolve": "data that would resolve it",
-    "actual": "actual",
-    "predicted": "predicted",
+    "recommended_action": "recommended action",
+    # labels and actions
+    "win_back": "win back",
+    "upgrade_or_abandon": "upgrade or abandon",
+    "about_to_sleep": "about to sleep",
+    "at_risk": "at risk",
+    "cant_lose_them": "can't lose them",
+    "need_attention": "need attention",
+    "potential_loyalist": "potential loyalist",
+    "new_customers": "new customers",
+    # reasons of undetermined labels
+    "no_valid_purchase": "returns only, no valid purchase",
+    "p_alive_missing": "no P(alive) from a purchase model",
+    "p_alive_uninformative": "P(alive) not informative for one-time buyers",
+    "p_alive_ambiguous": "P(alive) in the undecided band",
+    "state_undetermined": "customer state undetermined",
+    "short_history": "history too short",
+    "non_positive_spend": "net spend not positive",
+    "not_active_in_window": "no purchase in the last 365 days",
+    "value_missing": "no value (CLV or revenue)",
+    "cost_missing": "no cost data",
+    "potential_missing": "no potential-value estimate",
+    "attitude_missing": "no survey data on attitude",
+    "repeat_patronage_undetermined": "repeat patronage undetermined",
+    "price_vs_incentive_ambiguous": "price and incentive promotions not separated",
+    "column_missing": "a needed column is missing",
+    "insufficient_occasions": "fewer than 3 purchases",
+    "low_posterior": "no stage is clearly the most likely",
+    "driver_data_missing": "no data on loyalty drivers",
+    "carried_forward": "previous label kept until confirmed",
+    "not_in_population": "scheme does not apply",
+    # data exclusions
+    "rows_after_observation_end": "transactions after the evaluation date",
+    "no_purchase_occasion": "customers with returns only (no purchase occasion)",
+    "first_purchase_after_calibration_end": "customers whose first purchase is after the "
+    "calibration period",
 }
 
 
-def _friendly(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns=lambda c: _FRIENDLY.get(str(c), str(c)))
+def readable(code: object) -> str:
+    """Readable text of a machine code shown in the report (labels, reasons, column names).
+
+    Known codes come from a fixed table; any other code has its underscores
+    replaced by spaces. Missing values give ``""``.
+
+    Examples
+    --------
+    >>> readable("upgrade_or_abandon"), readable("dick_basu"), readable("win_back")
+    ('upgrade or abandon', 'Dick & Basu loyalty', 'win back')
+    >>> readable("not_active_in_window"), readable("some_new_code"), readable("gold")
+    ('no purchase in the last 365 days', 'some new code', 'gold')
+    """
+    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
+        return ""
+    text = str(code)
+    return _READABLE.get(text, text.replace("_", " "))
+
+
+#: Display formats of numeric columns (by their code), see :func:`_display`.
+_FORMATS: Final[Mapping[str, str | Callable[[float], str]]] = {
+    "share": percent,
+    "share_active": percent,
+    "revenue_window_share": percent,
+    "days_since_last": ",.0f",
+    "p_alive": ".2f",
+    "expected_purchases": ",.2f",
+}
+
+
+def _display(
+    frame: pd.DataFrame, *, text_index: bool = True
+) -> tuple[pd.DataFrame, dict[str, str | Callable[[float], str]]]:
+    """The frame as shown to a reader: readable headers and labels, and the column formats.
+
+    Text and categorical cells (and index labels when ``text_index``) pass
+    through :func:`readable`; numeric cells keep their values and get the
+    format of :data:`_FORMATS`.
+    """
+    out = frame.copy()
+    for c in out.columns:  # a handful of columns
+        col = out[c]
+        if not pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+            col.dtype
+        ):
+            out[c] = col.astype("object").map(readable, na_action="ignore")
+    name = None if out.index.name is None else readable(out.index.name)
+    if text_index and not pd.api.types.is_numeric_dtype(out.index.dtype):
+        out.index = pd.Index([readable(i) for i in out.index], name=name)
+    else:  # identifiers (customer ids) are shown exactly as they are
+        out.index = out.index.rename(name)
+    formats = {readable(c): f for c, f in _FORMATS.items() if c in out.columns}
+    out.columns = pd.Index([readable(c) for c in out.columns])
+    return out, formats
+
+
+def _table(frame: pd.DataFrame, *, index: bool = True, text_index: bool = True) -> str:
+    """:func:`table_html` of :func:`_display` of ``frame``."""
+    shown, formats = _display(frame, text_index=text_index)
+    return table_html(shown, index=index, formats=formats)
 
 
 def _plot_png(draw: Callable[[Any], object]) -> bytes | None:
@@ -297,7 +431,7 @@ def _plot_png(draw: Callable[[Any], object]) -> bytes | None:
         return None
     from custrel.report.plots import figure_png
 
-    fig = figure_mod.Figure(figsize=(7.0, 4.2))
+    fig = figure_mod.Figure(figsize=(7.0, 4.2), layout="constrained")
     ax = fig.subplots()
     draw(ax)
     return figure_png(ax)
@@ -387,12 +521,19 @@ def _sec_model(report: CRMReport) -> Section:
                 "log-likelihood": fit.get("loglik", np.nan),
                 "holdout RMSE": hold.get("rmse", np.nan),
                 "holdout MAE": hold.get("mae", np.nan),
-                "predicted total": hold.get("predicted_total", np.nan),
-                "actual total": hold.get("actual_total", np.nan),
+                "predicted holdout purchases": hold.get("predicted_total", np.nan),
+                "actual holdout purchases": hold.get("actual_total", np.nan),
                 "note": c.get("error") or "",
             }
         )
     cand = pd.DataFrame(rows).set_index("model")
+    if not (cand["note"] != "").any():  # a note only when a candidate could not be fitted
+        cand = cand.drop(columns="note")
+    cand_formats: dict[str, str | Callable[[float], str]] = {
+        "log-likelihood": ",.2f",
+        "predicted holdout purchases": ",.1f",
+        "actual holdout purchases": ",.0f",
+    }
     params = m["purchase_model"].get("params", {})
     ses = m["purchase_model"].get("standard_errors", {})
     ptab = pd.DataFrame(
@@ -401,7 +542,7 @@ def _sec_model(report: CRMReport) -> Section:
     ptab.index.name = "parameter"
     body = (
         paragraph(m["choice"]["reason"])
-        + table_html(cand, float_format=",.4f")
+        + table_html(cand, float_format=",.4f", formats=cand_formats)
         + paragraph(
             f"Parameters of {m['choice']['label']} refitted on all data up to {m['as_of']} "
             f"(time unit {m['period']}; log-likelihood "
@@ -422,13 +563,20 @@ def _sec_tiers(report: CRMReport) -> Section:
             id="tiers", title="Value tiers", body=paragraph("Value tiers were not computed.")
         )
     tab = label_table(prof, "tier", value="revenue_window")
+    tiered = tab.index.astype(str) != "undetermined"
+    n_active = int(tab.loc[tiered, "customers"].sum())
+    tab.insert(
+        2,
+        "share_active",
+        np.where(tiered, tab["customers"] / max(n_active, 1), np.nan),
+    )
     strategies = _strategy_text(report)
     tab["strategy"] = [strategies.get(str(t), "") for t in tab.index]
     if "clv" in prof:
         tab["mean CLV"] = (
             prof.groupby(prof["tier"], observed=False)["clv"].mean().reindex(tab.index)
         )
-    determined = tab.loc[[t for t in tab.index if str(t) != "undetermined"], "customers"]
+    determined = tab.loc[tiered, "customers"]
     top, second = report.settings.crm.tier_cutoffs
     nxt = second - top
     fig = _figure(
@@ -437,14 +585,14 @@ def _sec_tiers(report: CRMReport) -> Section:
     )
     body = (
         paragraph(
-            "Active customers (a purchase in the last 365 days) are ranked by their revenue "
-            f"in that window: the top {top:.0%} are diamond, the next {nxt:.0%} gold, the rest "
-            "silver. "
-            "Each tier gets its own service strategy; customers without a recent purchase "
-            "have no tier (undetermined, not active in the window)."
+            f"The {n_active:,} customers with a purchase in the last 365 days are ranked by "
+            f"their revenue in that window: the top {top:.0%} of them are diamond, the next "
+            f"{nxt:.0%} gold, the rest silver (see the column 'share of active customers'). "
+            "Each tier gets its own service strategy; customers without a purchase in that "
+            "window have no tier (undetermined)."
         )
         + fig
-        + table_html(_friendly(tab))
+        + _table(tab)
     )
     return Section(id="tiers", title="Value tiers and their strategies", body=body)
 
@@ -477,7 +625,7 @@ def _sec_stages(report: CRMReport) -> Section:
             "than half of the customer's own earlier rate. Terminated: the customer is lost."
         )
         + fig
-        + table_html(_friendly(tab))
+        + _table(tab)
     )
     return Section(id="stages", title="Lifecycle stages", body=body)
 
@@ -489,10 +637,15 @@ def _sec_state_tier(report: CRMReport) -> Section:
     if prof["state"].isna().all() or prof["tier"].isna().all():
         return Section(id="state-tier", title="State × tier", body=paragraph("Not computed."))
     tab = crosstab_counts(prof, "state", "tier")
+    tier_cols = [c for c in tab.columns if str(c) not in ("undetermined", "total")]
+    lost_tiered = int(tab.loc[tab.index == "lost", tier_cols].to_numpy().sum())
     body = paragraph(
-        "Customers by relationship state (rows) and value tier (columns). Lost customers "
-        "have no current tier; their action depends on their last known tier."
-    ) + table_html(_friendly(tab))
+        "Customers by relationship state (rows) and value tier (columns). Tiers go to every "
+        "customer with a purchase in the last 365 days, while the state says whether the "
+        "purchase model expects the customer to buy again, so a customer can hold a tier "
+        f"and already count as lost ({lost_tiered:,} here). Lost customers' action (win back "
+        "or release) depends on their last known tier."
+    ) + _table(tab)
     return Section(id="state-tier", title="Customer state × value tier", body=body)
 
 
@@ -511,14 +664,14 @@ def _sec_migration(report: CRMReport) -> Section:
         )
     ]
     for scheme, mat in report.migration.items():
-        parts.append(f"<h3>{escape(scheme)}</h3>")
+        parts.append(f"<h3>{escape(readable(scheme))}</h3>")
         if scheme == "stage":
 
             def draw(ax: Any, m: pd.DataFrame = mat) -> object:
                 return plot_migration_matrix(m, ax=ax)
 
             parts.append(_figure(draw, alt=f"{scheme} migration"))
-        parts.append(table_html(mat))
+        parts.append(_table(mat))
     return Section(id="migration", title="Migration between two dates", body="".join(parts))
 
 
@@ -534,7 +687,7 @@ def _sec_p_alive(report: CRMReport) -> Section:
     f_max = int(min(max(q99, 5.0), 40.0))
     matrix = probability_alive_matrix(report.model, T=t_max, max_frequency=f_max)
     fig = _figure(
-        lambda ax: plot_probability_alive_matrix(matrix, ax=ax),
+        lambda ax: plot_probability_alive_matrix(matrix, ax=ax, period=report.models["period"]),
         alt="P(alive) by frequency and recency",
     )
     body = (
@@ -580,7 +733,7 @@ def _sec_holdout(report: CRMReport) -> Section:
             "holdout purchases, by the number of repeat purchases in the calibration period:"
         )
         + fig
-        + table_html(_friendly(tab), float_format=",.3f")
+        + table_html(_display(tab)[0], float_format=",.3f")
     )
     return Section(id="holdout", title="Calibration vs holdout tracking", body=body)
 
@@ -626,7 +779,7 @@ def _sec_loyalty(report: CRMReport) -> Section:
         if prof[scheme].isna().all():
             continue
         parts.append(f"<h3>{escape(title)}</h3>")
-        parts.append(table_html(_friendly(label_table(prof, scheme))))
+        parts.append(_table(label_table(prof, scheme)))
     schemes = [
         s
         for s in (
@@ -644,7 +797,7 @@ def _sec_loyalty(report: CRMReport) -> Section:
     ]
     und = undetermined_summary(prof, schemes)
     parts.append("<h3>Undetermined labels and the data that would resolve them</h3>")
-    parts.append(table_html(_friendly(und), index=False))
+    parts.append(_table(und, index=False))
     return Section(id="loyalty", title="Loyalty types", body="".join(parts))
 
 
@@ -658,10 +811,11 @@ def _sec_lists(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> list[S
         wb = paragraph("Customer states were not computed.")
     else:
         lst = _ids(win_back_list(prof, n=n), pseudonymizer)
+        n_win_back = int((prof["action"].astype("string") == "win_back").sum())
         wb = paragraph(
-            f"Lost customers worth an active win-back (last known tier diamond or gold), most "
-            f"valuable first; top {n} of {int((prof['action'].astype('string') == 'win_back').sum()):,}."
-        ) + table_html(_friendly(lst))
+            "Lost customers worth an active win-back (last known tier diamond or gold), most "
+            f"valuable (total spend to date) first; top {n} of {n_win_back:,}."
+        ) + _customer_list(lst, action="action", drop=("state", "tier", "silver_action"))
     out.append(Section(id="win-back", title="Win-back list", body=wb))
     if prof["silver_action"].isna().all():
         up = paragraph("Upgrade candidates were not computed.")
@@ -669,15 +823,50 @@ def _sec_lists(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> list[S
         lst = _ids(upgrade_list(prof, n=n), pseudonymizer)
         total = int((prof["silver_action"].astype("string") == "upgrade").sum())
         up = paragraph(
-            f"Silver customers whose predicted value (CLV) ranks them with gold or diamond "
-            f"customers: develop them. Top {n} of {total:,}, highest CLV first."
-        ) + table_html(_friendly(lst))
+            "Silver customers whose predicted value (CLV) ranks them with gold or diamond "
+            f"customers: develop them. Top {n} of {total:,}, highest CLV first. The recommended "
+            "action is the silver tier's action for these customers."
+        ) + _customer_list(lst, action="silver_action", drop=("action", "last_tier"))
     out.append(Section(id="upgrade", title="Upgrade list", body=up))
     return out
 
 
+def _customer_list(lst: pd.DataFrame, *, action: str, drop: Sequence[str]) -> str:
+    """A customer list with one ``recommended action`` column first (from ``action``)."""
+    shown = lst.drop(columns=[action, *drop], errors="ignore")
+    if action in lst.columns:
+        shown.insert(0, "recommended_action", lst[action])
+    return _table(shown, text_index=False)
+
+
+def _exclusion_text(exclusions: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Readable sentences of the data exclusions recorded in ``models.json``.
+
+    Examples
+    --------
+    >>> _exclusion_text({"rows": {"rows_after_observation_end": 303}, "customers": {}})
+    ['303 transactions after the evaluation date were left out.']
+    """
+    out = []
+    for kind, counts in exclusions.items():  # rows, customers
+        for code, n in counts.items():  # a handful of reasons
+            if not n:
+                continue
+            what = readable(code)
+            if kind == "rows" and not what.startswith("transactions"):
+                what = f"transactions ({what})"
+            elif kind != "rows" and not what.startswith("customers"):
+                what = f"customers ({what})"
+            where = "" if kind == "rows" else " of the purchase model"
+            out.append(f"{int(n):,} {what} were left out{where}.")
+    return out
+
+
 def _sec_notes(report: CRMReport, pseudonymizer: Pseudonymizer | None) -> Section:
-    items = list(report.notes)
+    exclusions = report.models.get("data_exclusions")
+    items = [n for n in report.notes if not (exclusions and n.startswith("Data notes:"))]
+    if exclusions:
+        items = _exclusion_text(exclusions) + items
     if pseudonymizer is not None:
         ids = set(report.profile.index.astype(str))
         items = [pseudonymizer.scrub(n, ids) for n in items]

@@ -153,6 +153,16 @@ class ReportSettings:
         Rows of the win-back and upgrade lists in the HTML report.
     migration : bool
         Compare stages and tiers between two evaluation dates when the data allow.
+
+    Examples
+    --------
+    >>> s = ReportSettings(as_of="2024-12-31", model="bgnbd", top_n=20)
+    >>> s.as_of, s.model, s.progress_steps
+    (Timestamp('2024-12-31 00:00:00'), 'bgnbd', 8)
+    >>> ReportSettings(top_n=0)
+    Traceback (most recent call last):
+    ...
+    custrel.errors.ParameterError: ReportSettings.top_n must be an int >= 1; got 0.
     """
 
     title: str = "Customer relationship report"
@@ -162,6 +172,17 @@ class ReportSettings:
     crm: CRMConfig = attrs.field(factory=CRMConfig)
     top_n: int = attrs.field(default=50, validator=_positive_int)
     migration: bool = True
+
+    @property
+    def progress_steps(self) -> int:
+        """How many times :func:`run_report` and :meth:`CRMReport.write` call ``progress``.
+
+        Reading, one fit per compared model, the final fit, scoring, the
+        migration (when asked, also when the data turn out too short for it),
+        classifying, segment profiles and writing the report.
+        """
+        n_models = len(MODEL_KEYS) if self.model == "auto" else 1
+        return n_models + 6 + int(self.migration)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -208,12 +229,27 @@ def _fit_json(fit: Any) -> dict[str, Any]:
         out["standard_errors"] = {str(k): _num(v) for k, v in se.items()}
     for name in ("loglik", "n_customers", "n_patterns", "converged", "iterations", "aic", "bic"):
         val = getattr(fit, name, None)
-        if val is not None:
-            out[name] = bool(val) if isinstance(val, bool | np.bool_) else _num(val)
+        if val is None:
+            continue
+        if isinstance(val, bool | np.bool_):
+            out[name] = bool(val)
+        elif name in _COUNTS:
+            out[name] = _count(val)
+        else:
+            out[name] = _num(val)
     period = getattr(fit, "period", None)
     if period is not None:
         out["period"] = getattr(period, "name", str(period))
     return out
+
+
+_COUNTS: Final = frozenset({"n_customers", "n_patterns", "iterations"})
+
+
+def _count(value: object) -> int | float | None:
+    """A count as an int (JSON ``2357``, not ``2357.0``); non-integral values stay floats."""
+    f = _num(value)
+    return int(f) if f is not None and f.is_integer() else f
 
 
 def _num(value: object) -> float | None:
@@ -225,13 +261,14 @@ def _num(value: object) -> float | None:
 
 
 def _holdout_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """RMSE, MAE and totals of the holdout predictions (``customers`` is an int count)."""
     err = predicted - actual
     total_a, total_p = float(actual.sum()), float(predicted.sum())
     return {
-        "customers": float(actual.size),
+        "customers": int(actual.size),
         "rmse": float(np.sqrt(np.mean(err**2))),
         "mae": float(np.mean(np.abs(err))),
-        "actual_total": total_a,
+        "actual_total": int(total_a) if total_a.is_integer() else total_a,
         "predicted_total": total_p,
         "total_error_pct": float(100.0 * (total_p - total_a) / total_a) if total_a else math.nan,
     }
@@ -350,7 +387,7 @@ class CRMReport:
             "report": out / "report.html",
         }
         profile = self.profile if pseudonymizer is None else pseudonymizer.frame(self.profile)
-        profile.to_csv(paths["customers"], date_format="%Y-%m-%d")
+        profile.to_csv(paths["customers"], date_format="%Y-%m-%d", float_format=_CSV_FLOAT)
         models = dict(self.models)
         models["pseudonymized"] = pseudonymizer is not None
         if pseudonymizer is not None:
@@ -370,6 +407,12 @@ class CRMReport:
         progress("drawing plots and writing report.html")
         paths["report"].write_text(self.to_html(pseudonymizer=pseudonymizer), encoding="utf-8")
         return paths
+
+
+#: customers.csv writes floats with 12 significant digits: ``100.50000000000001`` is
+#: written ``100.5`` while amounts, probabilities and CLVs keep far more precision
+#: than the data and the models carry.
+_CSV_FLOAT: Final = "%.12g"
 
 
 def _json_default(value: object) -> object:
@@ -510,6 +553,9 @@ def _spend(
     return spend, {"model": "observed mean spend per purchase"}
 
 
+_CLV_METHOD: Final = "discrete"
+
+
 def _clv(model: Any, spend: Any, summary: pd.DataFrame, cfg: CRMConfig) -> pd.Series:
     out: pd.Series = clv_value(
         model,
@@ -519,6 +565,8 @@ def _clv(model: Any, spend: Any, summary: pd.DataFrame, cfg: CRMConfig) -> pd.Se
         horizon_period=cfg.horizon_period or cfg.period,
         discount_rate=cfg.discount_rate,
         discount_period="Y",
+        method=_CLV_METHOD,
+        step=cfg.horizon_period or cfg.period,
     )
     return out.rename("clv")
 
@@ -561,6 +609,7 @@ def _migration(
     span = (as_of - first).days
     gap = min(365, span // 2)
     if gap < 90:
+        progress("skipping the migration (data span too short)")
         notes.append(
             f"Migration not shown: the data span ({span} days) is too short for two "
             "evaluations at least 90 days apart."
@@ -633,6 +682,20 @@ def run_report(
         Invalid input (missing columns, unparseable dates, non-numeric amounts, ...).
     ParameterError
         Invalid settings.
+
+    Examples
+    --------
+    >>> from custrel.datasets import simulate_transactions
+    >>> tx = simulate_transactions(150, seed=3).transactions[["customer_id", "date", "amount"]]
+    >>> rep = run_report(tx, settings=ReportSettings(migration=False))
+    >>> rep.models["choice"]["label"], rep.models["clv"]["method"], len(rep.profile)
+    ('MBG/NBD', 'discrete', 150)
+    >>> rep.profile["state"].value_counts().loc[["current", "lost"]].tolist()
+    [53, 97]
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     sorted(p.name for p in rep.write(out).values())
+    ['customers.csv', 'models.json', 'report.html', 'segments.csv']
     """
     notes: list[str] = []
     cfg = settings.crm
@@ -750,6 +813,12 @@ def run_report(
             "horizon_period": TimeUnit.parse(cfg.horizon_period or cfg.period).name,
             "discount_rate": cfg.discount_rate,
             "discount_period": "Y",
+            "method": _CLV_METHOD,
+            "step": TimeUnit.parse(cfg.horizon_period or cfg.period).name,
+        },
+        "data_exclusions": {
+            "rows": {str(k): int(v) for k, v in rep.exclusions.rows.items()},
+            "customers": {str(k): int(v) for k, v in rep.exclusions.customers.items()},
         },
         "customers": len(profile),
         "notes": list(notes),

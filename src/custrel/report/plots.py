@@ -127,6 +127,7 @@ def plot_probability_alive_matrix(
     T: float | None = None,
     max_frequency: int = 20,
     ax: Axes | None = None,
+    period: str | float | None = None,
 ) -> Axes:
     """Heat map of P(alive) by frequency and recency (Fader, Hardie & Lee 2005).
 
@@ -141,7 +142,13 @@ def plot_probability_alive_matrix(
         Largest frequency shown.
     ax : Axes, optional
         Where to draw.
+    period : str or float, optional
+        Time unit of recency and ``T`` (e.g. ``"W"``), named in the axis label;
+        default the model's ``period`` when it has one.
     """
+    if period is None:
+        own = getattr(model, "period", None)
+        period = own if isinstance(own, str | int | float) else getattr(own, "name", None)
     if isinstance(model, pd.DataFrame):
         matrix = model
     else:
@@ -163,12 +170,25 @@ def plot_probability_alive_matrix(
         cmap="viridis",
         extent=(rec[0], rec[-1], freq[0] - 0.5, freq[-1] + 0.5),
     )
-    ax.set_xlabel("recency (time of last purchase)")
-    ax.set_ylabel("frequency (repeat purchases)")
+    unit = "" if period is None else f", {_unit_plural(period)} after the first"
+    ax.set_xlabel(f"recency (time of last purchase{unit})")
+    ax.set_ylabel("repeat purchases")
     ax.set_title("Probability a customer is still active")
     fig: Any = ax.get_figure()
     fig.colorbar(img, ax=ax, label="P(alive)")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return ax
+
+
+def _unit_plural(period: str | float) -> str:
+    """``"weeks"``, ``"days"``, ... for a time unit (``"14-day periods"`` for odd lengths)."""
+    from custrel.data import TimeUnit
+
+    unit = TimeUnit.parse(period)
+    words = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+    return words.get(unit.name, f"{unit.days:g}-day periods")
 
 
 def plot_holdout_by_frequency(table: pd.DataFrame, /, *, ax: Axes | None = None) -> Axes:
@@ -221,9 +241,10 @@ def plot_migration_matrix(matrix: pd.DataFrame, /, *, ax: Axes | None = None) ->
     ax.set_yticks(np.arange(vals.shape[0]))
     ax.set_yticklabels([str(i) for i in matrix.index])
     top = float(np.nanmax(vals)) if vals.size else 0.0
+    size = 12 if max(vals.shape, default=0) <= 6 else 10
     for (i, j), v in np.ndenumerate(vals):  # cells of a small label × label table
         color = "white" if top and v > top / 2 else "black"
-        ax.text(j, i, f"{v:,.0f}", ha="center", va="center", color=color, fontsize=8)
+        ax.text(j, i, f"{v:,.0f}", ha="center", va="center", color=color, fontsize=size)
     ax.set_xlabel("after")
     ax.set_ylabel("before")
     ax.set_title("Migration between evaluations")

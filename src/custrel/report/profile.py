@@ -98,8 +98,10 @@ PROFILE_COLUMNS: Final[Mapping[str, str]] = {
     "behavioural_reason": "why behavioural loyalty is undetermined",
     "emotional": "emotional loyalty (satisfaction): high or low",
     "emotional_reason": "why emotional loyalty is undetermined",
+    "emotional_candidates": "emotional loyalty levels still possible when undetermined (high|low)",
     "conscious": "conscious loyalty (intention to buy again): high or low",
     "conscious_reason": "why conscious loyalty is undetermined",
+    "conscious_candidates": "conscious loyalty levels still possible when undetermined (high|low)",
 }
 
 #: For each profile scheme: the evidence columns of its Labels copied into the
@@ -188,6 +190,16 @@ class CRMConfig:
         RFM levels per score (default 5).
     min_population : int
         Median-split rules warn below this many eligible customers (default 30).
+
+    Examples
+    --------
+    >>> cfg = CRMConfig(period="W", horizon=12, horizon_period="M")
+    >>> round(cfg.horizon_in_periods, 2)  # 12 months in weeks
+    52.18
+    >>> CRMConfig(discount_rate=1.5)
+    Traceback (most recent call last):
+    ...
+    custrel.errors.ParameterError: CRMConfig.discount_rate must be a float in [0, 1); got 1.5.
     """
 
     period: str = attrs.field(default="W", validator=_period)
@@ -379,6 +391,27 @@ def crm_profile(
     -------
     DataFrame
         The columns of :data:`PROFILE_COLUMNS`, indexed by ``customer_id``.
+
+    Examples
+    --------
+    Without a purchase model, customer states follow the hiatus rule (270
+    days); without survey data the Dick & Basu condition stays undetermined.
+
+    >>> from custrel.data import build_customer_base
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "c"],
+    ...                    "date": ["2024-01-05", "2024-06-10", "2024-11-20",
+    ...                             "2023-02-01", "2024-06-01"],
+    ...                    "amount": [40.0, 55.0, 60.0, 25.0, 30.0]})
+    >>> base = build_customer_base(tx, as_of="2024-12-31")
+    >>> prof = crm_profile(base, config=CRMConfig(min_population=1))
+    >>> prof[["state", "action", "stage", "tier", "dick_basu"]]
+                   state    action        stage          tier     dick_basu
+    customer_id
+    a            current  maintain    formation       diamond  undetermined
+    b               lost    review   terminated  undetermined  undetermined
+    c            current  maintain  exploration        silver  undetermined
+    >>> prof.loc["b", "tier_reason"], prof.loc["a", "dick_basu_reason"]
+    ('not_active_in_window', 'attitude_missing')
     """
     scores: dict[str, pd.Series] = {}
     if p_alive is not None:
