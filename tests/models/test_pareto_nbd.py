@@ -483,6 +483,8 @@ def test_works_with_the_holdout_evaluation_helpers(cdnow: pd.DataFrame) -> None:
         (12.2, 14.0, 0.05),
         (0.6, 2.2, 0.0),
         (1.6, 1.8, 0.49),
+        (2.3, 4.1, 0.74),
+        (0.3, 40.2, 0.7),
     ],
 )
 @pytest.mark.parametrize("min_group", [1, 10**9], ids=["horner-per-frequency", "vectorised-rows"])
@@ -535,13 +537,38 @@ def test_mle_is_at_least_as_good_as_lifetimes_fit_on_cdnow(cdnow: pd.DataFrame) 
     assert ours.loglik >= theirs.loglik(cdnow) - 1e-9
 
 
+@pytest.mark.oracle
+@pytest.mark.parametrize(
+    ("b", "c", "z"), [(2.3, 4.1, 0.85), (150.5, 151.2, 0.88), (1.2, 203.7, 0.9), (31.0, 33.5, 0.8)]
+)
+def test_hypergeometric_series_near_z_one_matches_mpmath(
+    monkeypatch: pytest.MonkeyPatch, b: float, c: float, z: float
+) -> None:
+    """Large frequency groups use the series up to z = 0.9 (slow terms, but all positive)."""
+    monkeypatch.setattr(_pareto, "_SERIES_MIN_GROUP", 1)
+    got = _pareto._log_hyp_parts(np.full(3, b), np.full(3, c), np.full(3, z), np.ones(3))
+    with mp.workdps(40):
+
+        def log_f(bb: mp.mpf, cc: mp.mpf, zz: mp.mpf) -> mp.mpf:
+            return mp.log(mp.hyp2f1(1, bb, cc, zz))
+
+        ref = [
+            log_f(b, c, z),
+            mp.diff(lambda t: log_f(t, c, z), b),
+            mp.diff(lambda t: log_f(b, t, z), c),
+            mp.diff(lambda t: log_f(b, c, t), z),
+        ]
+    for g, r in zip(got, ref, strict=True):
+        np.testing.assert_allclose(g, float(r), rtol=1e-12, atol=1e-15)
+
+
 def test_series_paths_agree_on_many_frequencies(monkeypatch: pytest.MonkeyPatch) -> None:
     """Per-frequency Horner and the vectorised term recursion give the same four arrays."""
     rng = np.random.default_rng(7)
     x = np.sort(rng.integers(0, 40, 5000)).astype(float)
     for b_of_x in (lambda xx: 0.7 + xx, lambda xx: np.full_like(xx, 1.6)):
         b, c = b_of_x(x), 0.7 + 0.6 + x + 1.0
-        z = rng.uniform(0.0, 0.5, x.size)
+        z = rng.uniform(0.0, 0.75, x.size)
         z[::17] = 0.0
         monkeypatch.setattr(_pareto, "_SERIES_MIN_GROUP", 1)
         horner = _pareto._log_hyp_parts(b, c, z, x)
