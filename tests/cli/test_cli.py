@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -382,3 +383,52 @@ def test_model_override_is_recorded(own_csv, tmp_path):
     assert "requested" in m["choice"]["reason"]
     assert [c["key"] for c in m["candidates"]] == ["bgnbd"]
     assert Path(tmp_path / "report.html").exists()
+
+
+# --- polish of the outputs (report-polish) ------------------------------------------------
+
+
+def test_demo_progress_counter_ends_exactly_at_its_total(demo_dir):
+    _, res = demo_dir
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("custrel: [")]
+    counts = [re.match(r"custrel: \[(\d+)/(\d+)\]", ln).groups() for ln in lines]
+    totals = {int(t) for _, t in counts}
+    assert totals == {10}  # 1 read + 3 models + final fit + score + migration + classify + ...
+    assert [int(d) for d, _ in counts] == list(range(1, 11))
+
+
+def test_demo_summary_counts_at_risk_within_the_active(demo_dir):
+    _, res = demo_dir
+    line = next(ln for ln in res.stdout.splitlines() if "customers:" in ln)
+    assert line.strip() == "customers: 2,357  active: 694 (of which at risk: 175)  lost: 1,663"
+
+
+def test_demo_customers_csv_columns_are_all_documented_and_floats_are_clean(demo_dir):
+    out, _ = demo_dir
+    prof = pd.read_csv(out / "customers.csv", index_col="customer_id")
+    assert list(prof.columns) == list(PROFILE_COLUMNS)  # no undocumented extras
+    row = next(ln for ln in (out / "customers.csv").read_text().splitlines() if ln.startswith("1,"))
+    assert ",100.5," in row  # not 100.50000000000001
+    assert prof.loc[1, "net_amount"] == 100.5
+
+
+def test_demo_models_json_counts_are_integers_and_clv_method_is_recorded(demo_dir):
+    out, _ = demo_dir
+    text = (out / "models.json").read_text()
+    m = json.loads(text)
+    assert '"n_customers": 2357,' in text
+    assert m["purchase_model"]["n_customers"] == 2357
+    assert type(m["purchase_model"]["iterations"]) is int
+    assert all(type(c["holdout"]["customers"]) is int for c in m["candidates"])
+    assert m["clv"]["method"] == "discrete"
+    assert m["clv"]["step"] == "W"
+
+
+def test_progress_total_is_exact_with_a_given_model(own_csv, tmp_path, capsys):
+    path, _ = own_csv
+    cols = ["--customer-col", "Kunde", "--date-col", "Datum", "--amount-col", "Betrag"]
+    assert main(["report", str(path), *cols, "--model", "bgnbd", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    counts = re.findall(r"\[(\d+)/(\d+)\]", err)
+    assert counts[-1] == ("8", "8")
+    assert {t for _, t in counts} == {"8"}

@@ -164,3 +164,146 @@ def test_short_span_auto_choice_is_by_log_likelihood_on_all_data():
     assert all(c["holdout"] == {} for c in fitted)
     # the chosen candidate was fitted on all data and is reused, not refitted
     assert rep.models["purchase_model"]["loglik"] == best["fit"]["loglik"]
+
+
+# --- the report as a marketing manager reads it (report-polish) ---------------------------
+
+
+def _section(html_text, sec_id):
+    import re
+
+    m = re.search(rf'<section id="{sec_id}">(.*?)</section>', html_text, re.S)
+    assert m, sec_id
+    return m.group(1)
+
+
+def _visible_text(fragment):
+    import re
+
+    return re.sub(r"<[^>]+>", " ", fragment)
+
+
+def test_html_shows_readable_labels_not_machine_codes(report):
+    rep, _ = report
+    text = _visible_text(rep.to_html())
+    for code in (
+        "upgrade_or_abandon",
+        "win_back",
+        "about_to_sleep",
+        "not_active_in_window",
+        "attitude_missing",
+        "dick_basu",
+        "rows_after_observation_end",
+        "days_since_last",
+    ):
+        assert code not in text, code
+    assert "Dick &amp; Basu loyalty" in text
+    assert "upgrade or abandon" in text
+    # the machine codes stay in the profile (customers.csv)
+    assert (rep.profile["tier_objective"].astype(str) == "upgrade_or_abandon").any()
+
+
+def test_state_tier_text_counts_the_lost_customers_the_table_shows_with_a_tier(report):
+    from custrel.report.tables import crosstab_counts
+
+    rep, _ = report
+    tab = crosstab_counts(rep.profile, "state", "tier")
+    lost_tiered = int(tab.loc["lost", ["diamond", "gold", "silver"]].sum())
+    assert lost_tiered > 0  # the case the old text denied
+    sec = _section(rep.to_html(), "state-tier")
+    assert "no current tier" not in sec
+    assert f"already count as lost ({lost_tiered:,} here)" in sec
+
+
+def test_tier_shares_are_percentages_over_the_same_base_as_the_text(report):
+    rep, _ = report
+    sec = _section(rep.to_html(), "tiers")
+    assert "share of all customers" in sec
+    assert "share of active customers" in sec
+    active = rep.profile["tier"].astype(str) != "undetermined"
+    diamond = (rep.profile["tier"].astype(str) == "diamond").sum()
+    assert f"{100 * diamond / active.sum():.1f}%" in sec
+    assert f"{100 * diamond / len(rep.profile):.1f}%" in sec
+
+
+def test_customer_lists_have_one_recommended_action_and_whole_days(report):
+    import re
+
+    rep, _ = report
+    html_text = rep.to_html()
+    for sec_id, action in (("upgrade", "upgrade"), ("win-back", "win back")):
+        sec = _section(html_text, sec_id)
+        if "<table" not in sec:
+            continue
+        heads = re.findall(r"<th[^>]*>(.*?)</th>", sec)
+        assert heads.count("recommended action") == 1
+        assert "silver action" not in heads
+        assert "action" not in heads
+        rows = re.findall(r"<tr>(.*?)</tr>", sec)[1:]
+        col = heads.index("days since last purchase")
+        for row in rows:
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            assert cells[heads.index("recommended action")] == action
+            assert re.fullmatch(r"[\d,]+", cells[col]), cells[col]
+
+
+def test_model_table_shows_counts_as_integers_and_no_empty_note(report):
+    rep, _ = report
+    sec = _section(rep.to_html(), "model")
+    fitted = [c for c in rep.models["candidates"] if c["holdout"]]
+    actual = fitted[0]["holdout"]["actual_total"]
+    assert f"<td>{actual:,}</td>" in sec
+    assert f"{actual:,}.0000" not in sec
+    if all(c["error"] is None for c in rep.models["candidates"]):
+        assert ">note<" not in sec
+
+
+def test_excluded_rows_are_recorded_in_models_json_and_explained_in_the_report(tmp_path):
+    t = simulate_transactions(150, seed=3).transactions
+    as_of = pd.Timestamp("2024-09-30")
+    n_after = int((t["date"] > as_of).sum())
+    assert n_after > 0
+    rep = run_report(t, settings=ReportSettings(as_of=as_of, migration=False))
+    assert rep.models["data_exclusions"]["rows"] == {"rows_after_observation_end": n_after}
+    notes = _visible_text(_section(rep.to_html(), "notes"))
+    assert f"{n_after:,} transactions after the evaluation date were left out." in notes
+    assert "rows_after_observation_end" not in notes
+    m = json.loads(rep.write(tmp_path)["models"].read_text())
+    assert any("rows_after_observation_end" in n for n in m["notes"])  # codes kept in JSON
+
+
+def test_customers_csv_floats_have_no_binary_noise(report, tmp_path):
+    rep, _ = report
+    path = rep.write(tmp_path)["customers"]
+    text = path.read_text()
+    assert "00000000001" not in text
+    assert "99999999999" not in text
+    back = pd.read_csv(path, index_col="customer_id")
+    for col in ("net_amount", "p_alive", "clv", "recency", "T"):
+        np.testing.assert_allclose(
+            back[col].to_numpy(dtype=float),
+            rep.profile[col].to_numpy(dtype=float),
+            rtol=1e-11,
+            atol=0,
+        )
+
+
+def test_progress_steps_match_the_calls_on_every_path(report, tx, tmp_path):
+    rep, steps = report
+    assert len(steps) + 1 == rep.settings.progress_steps  # write() reports the last step
+    short = simulate_transactions(200, seed=8, days=70, acquisition_days=35).transactions
+    small = CRMConfig(min_population=1)
+    cases = [
+        (tx, ReportSettings(model="bgnbd")),  # holdout, one model, migration
+        (short, ReportSettings(crm=small)),  # no holdout, migration asked but skipped
+        (short, ReportSettings(model="mbgnbd", migration=False, crm=small)),
+    ]
+    seen = []
+    for i, (data, settings) in enumerate(cases):
+        calls: list[str] = []
+        r = run_report(data, settings=settings, progress=calls.append)
+        r.write(tmp_path / str(i), progress=calls.append)
+        assert len(calls) == settings.progress_steps, (i, calls)
+        seen.append(calls)
+    assert [len(c) for c in seen] == [8, 10, 7]
+    assert "skipping the migration (data span too short)" in seen[1]

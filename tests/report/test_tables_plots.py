@@ -200,3 +200,14 @@ def test_plot_tracking_marks_the_calibration_end():
     ax = plots.plot_tracking(tab, calibration_end="2024-01-14", ax=Figure().subplots())
     assert [ln.get_label() for ln in ax.lines[:2]] == ["actual", "model"]
     assert len(ax.lines) == 3  # plus the vertical calibration line
+
+
+def test_p_alive_heat_map_names_the_time_unit_and_migration_numbers_are_readable():
+    ax = plots.plot_probability_alive_matrix(
+        ConstantModel(), T=5.0, max_frequency=4, ax=Figure().subplots(), period="W"
+    )
+    assert ax.get_xlabel() == "recency (time of last purchase, weeks after the first)"
+    assert ax.get_ylabel() == "repeat purchases"
+    mig = pd.DataFrame([[3, 1], [0, 2]], index=["current", "lost"], columns=["current", "lost"])
+    ax = plots.plot_migration_matrix(mig, ax=Figure().subplots())
+    assert min(t.get_fontsize() for t in ax.texts) >= 10

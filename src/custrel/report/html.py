@@ -488,7 +488,7 @@ def _sec_headline(report: CRMReport) -> Section:
     cards = {
         "customers": f"{int(h['customers']):,}",
         "active (current)": f"{int(h.get('active', 0)):,}",
-        "at risk (declining)": f"{int(h.get('at_risk', 0)):,}",
+        "of the active: at risk (declining)": f"{int(h.get('at_risk', 0)):,}",
         "lost": f"{int(h.get('lost', 0)):,}",
         "customer equity (sum of CLV)": _MONEY.format(h["customer_equity"])
         if "customer_equity" in h
