@@ -307,3 +307,15 @@ def test_progress_steps_match_the_calls_on_every_path(report, tx, tmp_path):
         seen.append(calls)
     assert [len(c) for c in seen] == [8, 10, 7]
     assert "skipping the migration (data span too short)" in seen[1]
+
+
+def test_clv_quantiles_are_labelled_in_words(report):
+    rep, _ = report
+    sec = _visible_text(_section(rep.to_html(), "clv"))
+    assert "median" in sec
+    assert "90th percentile" in sec
+    assert "q50" not in sec
+    assert "missing" not in sec
+    total = float(np.nansum(rep.profile["clv"].to_numpy(dtype=float)))
+    assert "total (customer equity)" in sec
+    assert f"{total:,.2f}" in sec

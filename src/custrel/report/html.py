@@ -738,6 +738,23 @@ def _sec_holdout(report: CRMReport) -> Section:
     return Section(id="holdout", title="Calibration vs holdout tracking", body=body)
 
 
+def _quantile_label(key: str) -> str:
+    """``q50`` -> ``median``, ``q90`` -> ``90th percentile``, ``total`` -> customer equity.
+
+    Examples
+    --------
+    >>> [_quantile_label(k) for k in ("q10", "q50", "mean", "total")]
+    ['10th percentile', 'median', 'mean', 'total (customer equity)']
+    """
+    if key == "q50":
+        return "median"
+    if key == "total":
+        return "total (customer equity)"
+    if key.startswith("q") and key[1:].isdigit():
+        return f"{int(key[1:])}th percentile"
+    return key
+
+
 def _sec_clv(report: CRMReport) -> Section:
     from custrel.report.plots import plot_clv_distribution
     from custrel.report.tables import value_quantiles
@@ -747,15 +764,22 @@ def _sec_clv(report: CRMReport) -> Section:
         return Section(
             id="clv", title="Customer lifetime value", body=paragraph("CLV was not computed.")
         )
-    q = value_quantiles(prof["clv"]).to_frame("CLV")
+    q = value_quantiles(prof["clv"])
+    n_missing = int(q.pop("missing"))
+    q.index = pd.Index([_quantile_label(str(k)) for k in q.index])
     fig = _figure(lambda ax: plot_clv_distribution(prof["clv"], ax=ax), alt="CLV distribution")
     top = prof["clv"].sort_values(ascending=False)
     n20 = max(round(0.2 * top.notna().sum()), 1)
     share = float(top.head(n20).sum() / top.sum()) if top.sum() else float("nan")
+    missing = (
+        f" {n_missing:,} customers have no CLV (no purchase model score)." if n_missing else ""
+    )
     body = (
-        paragraph(f"The top 20% of customers by CLV hold {_pct(share)} of the customer equity.")
+        paragraph(
+            f"The top 20% of customers by CLV hold {_pct(share)} of the customer equity.{missing}"
+        )
         + fig
-        + table_html(q)
+        + table_html(q.to_frame("CLV"))
     )
     return Section(id="clv", title="Customer lifetime value distribution", body=body)
 
