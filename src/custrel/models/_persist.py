@@ -306,7 +306,7 @@ def to_json(obj: object, *, indent: int | None = None) -> str:
         A custrel model (or a model registered with :func:`register_model`), or
         a fit result.
     indent : int, optional
-        Indentation passed to :func:`json.dumps`; ``None`` (default) writes one line.
+        Indentation passed to ``json.dumps``; ``None`` (default) writes one line.
 
     Returns
     -------
