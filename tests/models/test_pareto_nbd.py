@@ -636,3 +636,15 @@ def test_pilot_start_is_near_the_sample_optimum_or_absent() -> None:
     for name in ("r", "alpha", "s", "beta"):
         assert pilot[name] == pytest.approx(getattr(reference.model, name), rel=1e-3)
     assert _pilot_start(x, tx, t_obs, np.zeros_like(x), FitConfig(), start) == []
+
+
+def test_fit_without_any_repeat_buyer_is_refused() -> None:
+    """Like BG/NBD: with no repeat purchase the Pareto/NBD parameters are not identified."""
+    from custrel.errors import DataValidationError
+
+    one_timers = pd.DataFrame(
+        {"frequency": [0, 0, 0], "recency": [0.0, 0.0, 0.0], "T": [10.0, 20.0, 30.0]},
+        index=pd.Index([1, 2, 3], name="customer_id"),
+    )
+    with pytest.raises(DataValidationError, match=r"ParetoNBD.fit: no customer .* repeat purchase"):
+        ParetoNBD.fit(one_timers)

@@ -63,7 +63,13 @@ from scipy import optimize, stats
 
 from custrel.data._time import Period, TimeUnit
 from custrel.data._validate import ProblemList
-from custrel.errors import ConvergenceError, ConvergenceWarning, ParameterError, SchemaError
+from custrel.errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    DataValidationError,
+    ParameterError,
+    SchemaError,
+)
 from custrel.models._special import FloatArray
 
 __all__ = [
@@ -78,6 +84,7 @@ __all__ = [
     "fit_mle",
     "parse_period",
     "positive_param",
+    "require_repeat_buyers",
     "weights_of",
 ]
 
@@ -121,6 +128,21 @@ def _numeric(summary: pd.DataFrame, column: str, what: str) -> FloatArray:
     except (TypeError, ValueError) as exc:
         msg = f"{what}: column {column!r} must be numeric; got dtype {summary[column].dtype}."
         raise SchemaError(msg) from exc
+
+
+def require_repeat_buyers(x: FloatArray, w: FloatArray, name: str) -> None:
+    """Raise when no weighted customer has a repeat purchase (the model is not identified).
+
+    Without a single repeat purchase the purchase rate and the dropout process
+    cannot be told apart: the likelihood is maximised at the boundary of the
+    parameter space, and the "fit" would predict nothing useful.
+    """
+    if not np.any((x > 0) & (w > 0)):
+        msg = (
+            f"{name}: no customer with positive weight has a repeat purchase "
+            "(frequency > 0); the purchase and dropout parameters are not identified."
+        )
+        raise DataValidationError(msg)
 
 
 def weights_of(summary: pd.DataFrame, what: str, problems: ProblemList | None = None) -> FloatArray:

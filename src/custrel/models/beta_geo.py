@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custrel.data._time import Period, TimeUnit
-from custrel.errors import DataValidationError, ParameterError
+from custrel.errors import ParameterError
 from custrel.models._mle import (
     DEFAULT_FIT_CONFIG,
     FitConfig,
@@ -48,6 +48,7 @@ from custrel.models._mle import (
     fit_mle,
     parse_period,
     positive_param,
+    require_repeat_buyers,
 )
 from custrel.models._special import FloatArray, hyp2f1, laplace_log_time
 
@@ -811,12 +812,7 @@ def _fit(
     name = cls.__name__
     x, tx, t_obs, w = check_btyd_summary(summary, f"{name}.fit")
     unit = parse_period(period)
-    if not np.any((x > 0) & (w > 0)):
-        msg = (
-            f"{name}.fit: no customer with positive weight has a repeat purchase "
-            "(frequency > 0); the purchase and dropout parameters are not identified."
-        )
-        raise DataValidationError(msg)
+    require_repeat_buyers(x, w, f"{name}.fit")
     tscale = float(np.max(t_obs)) if t_obs.size else 1.0
     tscale = tscale if tscale > 0 else 1.0
     mean_x = float(np.average(x, weights=w)) if w.sum() > 0 else 0.0

@@ -46,6 +46,7 @@ from custrel.models._mle import (
     fit_mle,
     parse_period,
     positive_param,
+    require_repeat_buyers,
 )
 from custrel.models._special import FloatArray
 
@@ -271,6 +272,7 @@ class ParetoNBD(ModelDisplay):
         ([0.553, 10.578, 0.606, 11.669], -9594.976)
         """
         x, tx, t_obs, w = check_btyd_summary(summary, "ParetoNBD.fit")
+        require_repeat_buyers(x, w, "ParetoNBD.fit")
         unit = parse_period(period)
         tscale = float(np.max(t_obs)) if t_obs.size else 1.0
         tscale = tscale if tscale > 0 else 1.0
