@@ -108,6 +108,9 @@ def test_readable_maps_machine_codes_to_plain_words():
     assert readable("an_unknown_code") == "an unknown code"
     assert readable(None) == ""
     assert readable(np.nan) == ""
+    # free text: known codes become words, column names the user must supply stay exact
+    hint = "driver columns: n_alternatives or market_share; then win_back"
+    assert readable(hint) == "driver columns: n_alternatives or market_share; then win back"
 
 
 def test_tables_scroll_horizontally_inside_their_box():

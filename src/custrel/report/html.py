@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
+_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_CODE_IN_TEXT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#1f2933;
@@ -361,7 +363,9 @@ def readable(code: object) -> str:
     """Readable text of a machine code shown in the report (labels, reasons, column names).
 
     Known codes come from a fixed table; any other code has its underscores
-    replaced by spaces. Missing values give ``""``.
+    replaced by spaces. In free text (e.g. a strategy description) only the
+    known codes are replaced, so column names such as ``market_share`` that
+    the reader must supply stay as they are. Missing values give ``""``.
 
     Examples
     --------
@@ -369,11 +373,17 @@ def readable(code: object) -> str:
     ('upgrade or abandon', 'Dick & Basu loyalty', 'win back')
     >>> readable("not_active_in_window"), readable("some_new_code"), readable("gold")
     ('no purchase in the last 365 days', 'some new code', 'gold')
+    >>> readable("upgrade_or_abandon: add a market_share column")
+    'upgrade or abandon: add a market_share column'
     """
     if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
         return ""
     text = str(code)
-    return _READABLE.get(text, text.replace("_", " "))
+    if text in _READABLE:
+        return _READABLE[text]
+    if _CODE.fullmatch(text):
+        return text.replace("_", " ")
+    return _CODE_IN_TEXT.sub(lambda m: _READABLE.get(m.group(0), m.group(0)), text)
 
 
 #: Display formats of numeric columns (by their code), see :func:`_display`.
