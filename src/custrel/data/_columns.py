@@ -73,7 +73,18 @@ class TransactionColumns:
     store: str | None = attrs.field(default=None, validator=_name)
 
     def rename_map(self) -> dict[str, str]:
-        """Map from the user's column names to the canonical names (given columns only)."""
+        """Map from the user's column names to the canonical names (given columns only).
+
+        Returns
+        -------
+        dict of str to str
+            User column name -> canonical name, for every column that is not ``None``.
+
+        Examples
+        --------
+        >>> TransactionColumns(customer_id="cust", amount="net", channel="src").rename_map()
+        {'cust': 'customer_id', 'date': 'date', 'net': 'amount', 'src': 'channel'}
+        """
         out: dict[str, str] = {}
         for field in attrs.fields(TransactionColumns):
             user = getattr(self, field.name)

@@ -57,6 +57,16 @@ class Exclusions:
         they have rows, but only returns).
     examples : Mapping[str, tuple]
         Up to five example customer ids per reason.
+
+    Notes
+    -----
+    An ``Exclusions`` is falsy when nothing was excluded.
+
+    Examples
+    --------
+    >>> ex = Exclusions(customers={"no_purchase_occasion": 2}, examples={"no_purchase_occasion": ("b", "c")})
+    >>> bool(ex), bool(Exclusions())
+    (True, False)
     """
 
     rows: Mapping[str, int] = attrs.field(factory=dict)
@@ -67,7 +77,18 @@ class Exclusions:
         return any(self.rows.values()) or any(self.customers.values())
 
     def describe(self) -> str:
-        """One readable sentence per exclusion reason."""
+        """One readable sentence per exclusion reason.
+
+        Returns
+        -------
+        str
+            The sentences joined with ``"; "`` (empty when nothing was excluded).
+
+        Examples
+        --------
+        >>> Exclusions(rows={"rows_after_observation_end": 3}).describe()
+        '3 row(s) excluded: rows_after_observation_end'
+        """
         parts = [f"{n} row(s) excluded: {reason}" for reason, n in self.rows.items() if n]
         for reason, n in self.customers.items():
             if n:
@@ -78,7 +99,32 @@ class Exclusions:
 
 @attrs.frozen(eq=False)
 class SummaryReport:
-    """A customer summary together with what it excluded."""
+    """A customer summary together with what it excluded.
+
+    Returned by :func:`summarize_report` and :func:`calibration_holdout_report`.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        The per-customer summary, as :func:`summarize` or
+        :func:`calibration_holdout` return it.
+    exclusions : Exclusions
+        Rows and customers left out, per reason.
+    period : TimeUnit
+        Time unit of ``recency``, ``T`` and the holdout duration.
+    observation_end : Timestamp
+        Inclusive end of observation actually used.
+    calibration_end : Timestamp or None
+        Inclusive end of the calibration period (``None`` for :func:`summarize_report`).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-01-08"],
+    ...                    "amount": 10.0})
+    >>> rep = summarize_report(tx, period="W")
+    >>> rep.period.name, str(rep.observation_end.date()), rep.calibration_end, bool(rep.exclusions)
+    ('W', '2024-01-08', None, False)
+    """
 
     summary: pd.DataFrame
     exclusions: Exclusions
@@ -303,6 +349,34 @@ def summarize_report(
 ) -> SummaryReport:
     """Like :func:`summarize`, but return the summary with its :class:`Exclusions`.
 
+    No :class:`~custrel.errors.DataWarning` is emitted: the exclusions are
+    returned instead.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        Raw log; validated with :func:`read_transactions`.
+    period : str, float or TimeUnit
+        Time unit of ``recency`` and ``T`` (see :func:`summarize`).
+    observation_end : date-like, optional
+        Inclusive end of observation; default the last transaction date.
+    columns : TransactionColumns
+        The user's column names.
+    zero_net : {"occasion", "not_occasion"}
+        Whether a day netting exactly to zero is a purchase occasion.
+
+    Returns
+    -------
+    SummaryReport
+        ``summary`` (as :func:`summarize` returns it), ``exclusions``,
+        ``period`` and ``observation_end``.
+
+    Raises
+    ------
+    DataValidationError
+        Invalid rows (see :func:`read_transactions`) or an observation end
+        before the first transaction.
+
     Examples
     --------
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-03-01", "2024-02-01"],
@@ -427,6 +501,36 @@ def calibration_holdout_report(
     zero_net: ZeroNet = "occasion",
 ) -> SummaryReport:
     """Like :func:`calibration_holdout`, but return the summary with its :class:`Exclusions`.
+
+    No :class:`~custrel.errors.DataWarning` is emitted: the exclusions are
+    returned instead.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        Raw log; validated with :func:`read_transactions`.
+    calibration_end : date-like
+        Inclusive end of the calibration period.
+    observation_end : date-like, optional
+        Inclusive end of the holdout period; default the last transaction date.
+    period : str, float or TimeUnit
+        Time unit of ``recency``, ``T`` and ``duration_holdout``.
+    columns : TransactionColumns
+        The user's column names.
+    zero_net : {"occasion", "not_occasion"}
+        Whether a day netting exactly to zero is a purchase occasion.
+
+    Returns
+    -------
+    SummaryReport
+        ``summary`` (as :func:`calibration_holdout` returns it), ``exclusions``,
+        ``period``, ``observation_end`` and ``calibration_end``.
+
+    Raises
+    ------
+    DataValidationError
+        Invalid rows, a calibration end outside the data, or a calibration end
+        not before the observation end.
 
     Examples
     --------

@@ -83,7 +83,36 @@ class TimeUnit:
 
     @classmethod
     def parse(cls, period: Period) -> TimeUnit:
-        """Build a unit from a name, an alias or a positive number of days."""
+        """Build a unit from a name, an alias or a positive number of days.
+
+        Parameters
+        ----------
+        period : str, float, int or TimeUnit
+            ``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"`` or an alias (``"day"``,
+            ``"weeks"``, ``"Month"``, ...), a positive number of days, or a
+            ``TimeUnit`` (returned unchanged).
+
+        Returns
+        -------
+        TimeUnit
+
+        Raises
+        ------
+        ParameterError
+            Unknown name, a boolean, or a number of days that is not positive
+            and finite.
+
+        Examples
+        --------
+        >>> TimeUnit.parse("Quarter")
+        TimeUnit(name='Q', days=91.3125)
+        >>> TimeUnit.parse(2.5)
+        TimeUnit(name='2.5D', days=2.5)
+        >>> TimeUnit.parse("fortnight")
+        Traceback (most recent call last):
+        ...
+        custrel.errors.ParameterError: period must be one of 'D', 'W', 'M', 'Q', 'Y' (or day/week/month/quarter/year) or a positive number of days; got 'fortnight'.
+        """
         if isinstance(period, TimeUnit):
             return period
         if isinstance(period, bool):
@@ -110,6 +139,20 @@ class TimeUnit:
 def period_days(period: Period) -> float:
     """Length of ``period`` in days.
 
+    Parameters
+    ----------
+    period : str, float, int or TimeUnit
+        Anything :meth:`TimeUnit.parse` accepts.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        ``period`` is not a valid time unit.
+
     Examples
     --------
     >>> period_days("W"), period_days("month"), period_days(3)
@@ -120,6 +163,23 @@ def period_days(period: Period) -> float:
 
 def convert_duration(value: float, from_period: Period, to_period: Period) -> float:
     """Convert a duration between time units exactly.
+
+    Parameters
+    ----------
+    value : float
+        Duration expressed in ``from_period`` units.
+    from_period, to_period : str, float, int or TimeUnit
+        Source and target units (anything :meth:`TimeUnit.parse` accepts).
+
+    Returns
+    -------
+    float
+        ``value * days(from_period) / days(to_period)``.
+
+    Raises
+    ------
+    ParameterError
+        Either period is not a valid time unit.
 
     Examples
     --------
