@@ -720,6 +720,9 @@ def _sec_holdout(report: CRMReport) -> Section:
         return Section(id="holdout", title="Calibration vs holdout", body=paragraph(text))
     h = report.holdout
     tab = holdout_by_frequency(h, h["predicted_holdout"])
+    shown = tab.rename_axis("repeat purchases (calibration)").rename(
+        columns={"actual": "actual (mean)", "predicted": "predicted (mean)"}
+    )
     fig = _figure(
         lambda ax: plot_holdout_by_frequency(tab, ax=ax), alt="Calibration vs holdout purchases"
     )
@@ -743,7 +746,7 @@ def _sec_holdout(report: CRMReport) -> Section:
             "holdout purchases, by the number of repeat purchases in the calibration period:"
         )
         + fig
-        + table_html(_display(tab)[0], float_format=",.3f")
+        + table_html(shown, float_format=",.3f")
     )
     return Section(id="holdout", title="Calibration vs holdout tracking", body=body)
 
