@@ -628,3 +628,43 @@ def test_scalar_and_per_customer_horizons_agree(
     scalar = m.expected_purchases(s, t=t).to_numpy()
     per_row = m.expected_purchases(s, t=np.full(len(s), t)).to_numpy()
     np.testing.assert_allclose(scalar, per_row, rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo])
+def test_predictions_stay_finite_when_dropout_heterogeneity_vanishes(cls: type) -> None:
+    """Short logs can push a and b to ~1e7 (p nearly identical across customers).
+
+    The Pfaff-transformed series then overflows; custrel switches to Euler's form
+    (regression: every expected_purchases value was NaN, and CLV refused the model).
+    Checked against the direct Gauss series summed in mpmath.
+    """
+    import mpmath as mp
+
+    model = cls(r=0.5489, alpha=5.286, a=1.338e7, b=2.821e7)
+    summary = pd.DataFrame(
+        {"frequency": [0, 3, 12], "recency": [0.0, 8.0, 15.0], "T": [17.0, 16.0, 17.0]},
+        index=pd.Index([1, 2, 3], name="customer_id"),
+    )
+    e = model.expected_purchases(summary, t=52.0).to_numpy()
+    assert np.isfinite(e).all()
+    assert np.isfinite(model.expected_purchases_new_customer(52.0)).all()
+    assert np.isfinite(model.probability_alive_new_customer(52.0)).all()
+    assert np.isfinite(model.discounted_expected_transactions(summary, discount_rate=0.01)).all()
+    # E[X(t) | alive] for x = 3 from the untransformed 2F1 in 40-digit arithmetic
+    mp.mp.dps = 40
+    m = 1 if cls is ModifiedBetaGeo else 0
+    a, b, r, alpha = (mp.mpf(v) for v in ("1.338e7", "2.821e7", "0.5489", "5.286"))
+    x, big_t, t = mp.mpf(3), mp.mpf(16), mp.mpf(52)
+    z = t / (alpha + big_t + t)
+    c = a + b + x + m - 1
+    p_, q_ = r + x, b + x + m
+    term, total = mp.mpf(1), mp.mpf(1)
+    for k in range(5000):
+        term *= (p_ + k) * (q_ + k) / ((c + k) * (k + 1)) * z
+        total += term
+        if abs(term) < mp.mpf("1e-35"):
+            break
+    h = (1 - z) ** (r + x) * total
+    cond = c / (a - 1) * (1 - h)
+    p_alive = float(model.probability_alive(summary).to_numpy()[1])
+    assert e[1] == pytest.approx(p_alive * float(cond), rel=1e-9)

@@ -50,7 +50,7 @@ from custrel.models._mle import (
     positive_param,
     require_repeat_buyers,
 )
-from custrel.models._special import FloatArray, hyp2f1, laplace_log_time
+from custrel.models._special import FloatArray, laplace_log_time, pow_hyp2f1
 
 __all__ = ["BetaGeo"]
 
@@ -494,7 +494,7 @@ class _BetaGeoMixin(ModelDisplay):
         z = -np.expm1(log1mz)
         for a, b in pts:
             c = a + b + x + m - 1.0
-            h = np.exp((a - 1.0) * log1mz) * hyp2f1(a + b + m - 1.0 - r, a - 1.0, c, z)
+            h = pow_hyp2f1(a - 1.0, a + b + m - 1.0 - r, a - 1.0, c, z, log1mz)
             out = out + c / (a - 1.0) * (1.0 - h)
         res: FloatArray = out / len(pts)
         return res
@@ -559,7 +559,7 @@ class _BetaGeoMixin(ModelDisplay):
         for a, b in pts:
             c = a + b + m - 1.0
             pref = (a + b - 1.0) / (a - 1.0) - m
-            h = np.exp((a - 1.0) * log1mz) * hyp2f1(c - r, a - 1.0, c, z)
+            h = pow_hyp2f1(a - 1.0, c - r, a - 1.0, c, z, log1mz)
             out = out + pref * (1.0 - h)
         res: FloatArray = out / len(pts)
         return res
@@ -578,7 +578,7 @@ class _BetaGeoMixin(ModelDisplay):
         log1mz = -np.log1p(tt / alpha)
         z = -np.expm1(log1mz)
         c = a + b + m
-        res: FloatArray = (b / (a + b)) ** m * np.exp(a * log1mz) * hyp2f1(c - r, a, c, z)
+        res: FloatArray = (b / (a + b)) ** m * pow_hyp2f1(a, c - r, a, c, z, log1mz)
         return res
 
     def purchase_count_pmf(self, n: int | ArrayLike, t: float) -> pd.Series:
@@ -672,8 +672,7 @@ class _BetaGeoMixin(ModelDisplay):
                 out: FloatArray = (
                     big_r[sl, None]
                     / aa
-                    * np.exp(a * log1mw)
-                    * hyp2f1(a + b + m - 1.0 - r, a, c[sl, None], w)
+                    * pow_hyp2f1(a, a + b + m - 1.0 - r, a, c[sl, None], w, log1mw)
                 )
                 return out
 
