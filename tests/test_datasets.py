@@ -59,3 +59,19 @@ def test_simulator_rejects_bad_parameters() -> None:
         simulate_transactions(10, seed=1, alpha=0.0)
     with pytest.raises(ParameterError, match="acquisition_days"):
         simulate_transactions(10, seed=1, days=10, acquisition_days=20)
+
+
+def test_loading_cdnow_leaves_the_warning_filters_alone() -> None:
+    """lifetimes changes warning filters at import; custrel must not let that leak."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; from custrel.datasets import load_cdnow; "
+        "before = list(warnings.filters); load_cdnow(); "
+        "assert list(warnings.filters) == before, 'filters changed'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -6,6 +6,7 @@ shipped inside the installed ``lifetimes`` package (a declared dependency).
 
 from __future__ import annotations
 
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +26,13 @@ __all__ = [
 
 
 def _lifetimes_file(name: str) -> Path:
-    return Path(str(resources.files("lifetimes.datasets").joinpath(name)))
+    # Importing lifetimes changes the process-wide warning filters (its fitters call
+    # warnings.simplefilter at import) and emits deprecation warnings under current
+    # pandas; catch_warnings restores the user's filters afterwards.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root = resources.files("lifetimes.datasets")
+    return Path(str(root.joinpath(name)))
 
 
 def cdnow_path(*, sample: bool = True) -> Path:
