@@ -47,6 +47,7 @@ from custrel.data._summary import (
     FIRST_IN_HOLDOUT,
     NO_OCCASION,
     ROWS_AFTER_END,
+    _as_timestamp,
     _calibration_holdout_frame,
 )
 from custrel.data._time import Period, TimeUnit
@@ -191,21 +192,6 @@ def read_log(source: LogSource, /, *, blocksize: str | int | None = None) -> Any
         raise SchemaError(msg)
     msg = f"transactions must be a dask DataFrame or a path; got {type(source).__name__}."
     raise SchemaError(msg)
-
-
-def _timestamp(value: object, name: str) -> pd.Timestamp:
-    """A tz-naive day from a date-like value (as the in-memory path reads it)."""
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        msg = f"{name} must be a date; got {value!r}."
-        raise DataValidationError(msg) from exc
-    if pd.isna(ts):
-        msg = f"{name} must be a date; got {value!r}."
-        raise DataValidationError(msg)
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
 
 
 def _check_schema(ddf: Any, columns: TransactionColumns) -> None:
@@ -587,7 +573,7 @@ def summarize_report(
         assert scan is not None
         end = scan.dmax
     else:
-        end = _timestamp(observation_end, "observation_end")
+        end = _as_timestamp(observation_end, "observation_end")
     if scan is not None and end < scan.dmin:
         msg = (
             f"observation_end {end.date()} is before the first transaction "
@@ -768,13 +754,13 @@ def calibration_holdout_report(
     unit = TimeUnit.parse(period)
     _validate_npartitions(npartitions)
     ddf, by_customer = _open(transactions, columns)
-    cal = _timestamp(calibration_end, "calibration_end")
+    cal = _as_timestamp(calibration_end, "calibration_end")
     scan = _scan(ddf, columns) if validate or observation_end is None else None
     if observation_end is None:
         assert scan is not None
         end = scan.dmax
     else:
-        end = _timestamp(observation_end, "observation_end")
+        end = _as_timestamp(observation_end, "observation_end")
     if scan is not None and not scan.dmin <= cal < scan.dmax:
         msg = (
             f"calibration_end {cal.date()} must lie within the data, on or after the first "
