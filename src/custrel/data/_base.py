@@ -333,18 +333,7 @@ def _validate_attributes(
     for col in out.columns:
         if col in _ATTRIBUTE_RANGES or col in _SCORE_COLUMNS:
             raw = out[col]
-            if pd.api.types.is_bool_dtype(raw.dtype):
-                num = raw.astype("float64")
-            else:
-                num = pd.to_numeric(raw, errors="coerce").astype("float64")
-            problems.check_rows(
-                num.isna().to_numpy() & raw.notna().to_numpy(),
-                column=str(col),
-                rule="values must be numeric",
-                index=out.index,
-                values=raw,
-                label="customer",
-            )
+            num = problems.numeric(raw, column=str(col), index=out.index)
             problems.check_rows(
                 np.isinf(num.to_numpy()),
                 column=str(col),
@@ -403,17 +392,9 @@ def _validate_prospects(
         )
         pro["is_target"] = raw.where(ok, False).fillna(False).astype(bool)
     if "target_score" in pro.columns:
-        raw = pro["target_score"]
-        num = pd.to_numeric(raw, errors="coerce").astype("float64")
-        problems.check_rows(
-            num.isna().to_numpy() & raw.notna().to_numpy(),
-            column="target_score",
-            rule="values must be numeric",
-            index=pro.index,
-            values=raw,
-            label="customer",
+        pro["target_score"] = problems.numeric(
+            pro["target_score"], column="target_score", index=pro.index
         )
-        pro["target_score"] = num
     pro.index.name = "customer_id"
     return pro
 

@@ -64,6 +64,23 @@ class ProblemList:
             msg += f" with values {examples(values.iloc[where])}"
         self.problems.append(msg + ")")
 
+    def numeric(
+        self, raw: pd.Series, *, column: str, index: pd.Index, label: str = "customer"
+    ) -> pd.Series:
+        """``raw`` as float64 (bools as 0/1); non-numeric values are recorded and become NaN."""
+        if pd.api.types.is_bool_dtype(raw.dtype):
+            return raw.astype("float64")
+        num = pd.to_numeric(raw, errors="coerce").astype("float64")
+        self.check_rows(
+            num.isna().to_numpy() & raw.notna().to_numpy(),
+            column=column,
+            rule="values must be numeric",
+            index=index,
+            values=raw,
+            label=label,
+        )
+        return num
+
     def raise_if_any(self) -> None:
         """Raise a :class:`DataValidationError` listing every recorded problem."""
         if not self.problems:

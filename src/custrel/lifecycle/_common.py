@@ -185,18 +185,7 @@ def resolve_p_alive(
         label="customer",
     )
     raw = series
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        num = raw.astype("float64")
-    else:
-        num = pd.to_numeric(raw, errors="coerce").astype("float64")
-    problems.check_rows(
-        num.isna().to_numpy() & raw.notna().to_numpy(),
-        column="p_alive",
-        rule="values must be numeric",
-        index=series.index,
-        values=raw,
-        label="customer",
-    )
+    num = problems.numeric(raw, column="p_alive", index=series.index)
     arr = num.to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(arr) & ~((arr >= 0.0) & (arr <= 1.0))

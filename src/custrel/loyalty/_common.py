@@ -315,19 +315,8 @@ def numeric_column(
     if frame is None or column is None or column not in frame.columns:
         return np.full(n, np.nan)
     raw = frame[column]
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        num = raw.astype("float64")
-    else:
-        num = pd.to_numeric(raw, errors="coerce").astype("float64")
+    num = problems.numeric(raw, column=column, index=frame.index)
     arr = num.to_numpy(dtype=np.float64, na_value=np.nan)
-    problems.check_rows(
-        np.isnan(arr) & raw.notna().to_numpy(),
-        column=column,
-        rule="values must be numeric",
-        index=frame.index,
-        values=raw,
-        label="customer",
-    )
     with np.errstate(invalid="ignore"):
         bad = np.isinf(arr) | (arr < low) | (arr > high)
     problems.check_rows(
